@@ -1,0 +1,44 @@
+# Two commands: `make run` (app with demo data on SQLite) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DEMO_PATHWAYS ?= 300
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench check-system-libs clean-venv
+
+$(VENV)/.installed-runtime: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed-runtime
+
+check-system-libs:
+	@$(PYTHON) scripts/check_system_libs.py
+
+run: check-system-libs $(VENV)/.installed-runtime
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput -v0
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py sync_roles >/dev/null
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py seed_demo --if-empty --pathways $(DEMO_PATHWAYS) --seed 1
+	@echo ""
+	@echo "  Vertebroplasty pathway is running at http://127.0.0.1:$(PORT)/"
+	@echo "  Demo logins (password demo-pass-2026): radiologist, consultant, nurse, manager, admin"
+	@echo ""
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: check-system-libs $(VENV)/.installed-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	DJANGO_SECRET_KEY=lint-check-only $(PY) manage.py makemigrations --check --dry-run
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,55 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from pathway.models import Pathway, Patient, PatientAccess, Rule, StageTransition
+
+
+class NoDeleteAdmin(SimpleHistoryAdmin):
+    """Clinical data is never hard deleted, not even in the admin."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Patient)
+class PatientAdmin(NoDeleteAdmin):
+    list_display = ("nhs_number", "hospital_number", "family_name", "given_name", "date_of_birth")
+    search_fields = ("nhs_number", "hospital_number", "family_name")
+
+
+@admin.register(Pathway)
+class PathwayAdmin(NoDeleteAdmin):
+    list_display = ("id", "patient", "current_stage", "status", "referral_received_on")
+    list_filter = ("current_stage", "status", "aetiology")
+    raw_id_fields = ("patient",)
+    readonly_fields = ("current_stage", "status", "exit_state", "exit_reason", "closed_at", "stage_entered_at")
+
+
+@admin.register(StageTransition)
+class StageTransitionAdmin(admin.ModelAdmin):
+    list_display = ("pathway", "kind", "from_stage", "to_stage", "exit_state", "acting_user", "at", "overridden")
+    list_filter = ("kind", "overridden")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PatientAccess)
+class PatientAccessAdmin(StageTransitionAdmin):
+    list_display = ("at", "user", "patient", "pathway")
+    list_filter = ()
+
+
+@admin.register(Rule)
+class RuleAdmin(NoDeleteAdmin):
+    list_display = ("key", "label", "value", "unit", "evidence_tag", "source")
+    readonly_fields = ("key",)
+
+    def has_add_permission(self, request) -> bool:
+        return False

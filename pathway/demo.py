@@ -1,0 +1,459 @@
+"""Deterministic synthetic demo data (design.md section 7: seed_demo).
+
+The builder works in chunks: it bulk-creates patients and pathways (with history rows), then asks
+each stage filler, in pathway order, to add that stage's records for the pathways that reached it.
+Later stages register their fillers in `STAGE_FILLERS`. Dates are relative to `today` (the anchor),
+so a seed and an anchor give the same data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from accounts.models import User
+from accounts.services import sync_roles
+from pathway.models import (
+    Aetiology,
+    ExitState,
+    Pathway,
+    PathwayStatus,
+    Patient,
+    Priority,
+    ReferrerType,
+    Sex,
+    Stage,
+    StageTransition,
+)
+from pathway.validators import nhs_number_is_valid
+
+FAMILY_NAMES = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Khan",
+    "Hughes",
+    "Edwards",
+    "Turner",
+    "Hill",
+    "Cooper",
+    "Ward",
+    "Morris",
+    "Okafor",
+    "Nowak",
+    "Murphy",
+    "Campbell",
+    "Kaur",
+    "Begum",
+    "Ali",
+    "Singh",
+    "Baker",
+    "Price",
+    "Bennett",
+]
+GIVEN_FEMALE = [
+    "Margaret",
+    "Joan",
+    "Patricia",
+    "Dorothy",
+    "Jean",
+    "Eileen",
+    "Sheila",
+    "Barbara",
+    "Irene",
+    "Maureen",
+    "Sylvia",
+    "Brenda",
+    "Pauline",
+    "Ruth",
+    "Anne",
+    "Nasreen",
+    "Gurpreet",
+    "Halina",
+]
+GIVEN_MALE = [
+    "John",
+    "David",
+    "Michael",
+    "Peter",
+    "Brian",
+    "Kenneth",
+    "Alan",
+    "Roy",
+    "Derek",
+    "Trevor",
+    "Keith",
+    "Colin",
+    "Graham",
+    "Arthur",
+    "Mohammed",
+    "Harjit",
+    "Tadeusz",
+    "Patrick",
+]
+PRACTICES = [
+    "Riverside Surgery",
+    "Park Lane Medical Centre",
+    "Castle Street Practice",
+    "Oakwood Health Centre",
+    "Millbrook Family Practice",
+    "St Anne's Surgery",
+]
+ORGANISATIONS = [
+    "City General Hospital",
+    "County Royal Infirmary",
+    "Community Pain Service",
+    "Fracture Liaison Service",
+]
+
+DEMO_USERS = [
+    # username, first, last, role, job title
+    ("radiologist", "Ravi", "Menon", "Radiologist", "Specialty registrar, interventional radiology"),
+    ("consultant", "Helen", "Carter", "Consultant", "Consultant interventional radiologist"),
+    ("consultant2", "Samuel", "Adeyemi", "Consultant", "Consultant interventional radiologist"),
+    ("nurse", "Grace", "Lewis", "Nurse", "Senior staff nurse, IR day unit"),
+    ("manager", "Mark", "Fielding", "Manager", "Service manager, radiology"),
+]
+
+# How the demo pathways spread over stages: open pathways at every stage, and closed ones in every
+# exit state. Weights give a realistic funnel.
+OPEN_STAGE_WEIGHTS = {
+    Stage.REFERRAL: 6,
+    Stage.SUITABILITY: 8,
+    Stage.MRI: 7,
+    Stage.PRE_ASSESSMENT: 7,
+    Stage.CONSENT: 6,
+    Stage.PROCEDURE: 5,
+    Stage.RECOVERY: 3,
+    Stage.FOLLOW_UP: 8,
+}
+EXIT_WEIGHTS = {
+    ExitState.COMPLETED: 20,
+    ExitState.NOT_SUITABLE: 5,
+    ExitState.PATIENT_DECLINED: 2,
+    ExitState.CONSENT_WITHDRAWN: 1,
+    ExitState.DEFERRED_UNFIT: 2,
+    ExitState.DID_NOT_ATTEND: 1,
+    ExitState.TREATED_ELSEWHERE: 1,
+    ExitState.DECEASED: 1,
+    ExitState.RESOLVED_CONSERVATIVELY: 3,
+}
+# The furthest stage a pathway reaches before each exit.
+EXIT_STAGES = {
+    ExitState.COMPLETED: [Stage.FOLLOW_UP],
+    ExitState.NOT_SUITABLE: [Stage.SUITABILITY, Stage.MRI],
+    ExitState.PATIENT_DECLINED: [Stage.SUITABILITY, Stage.PRE_ASSESSMENT, Stage.CONSENT],
+    ExitState.CONSENT_WITHDRAWN: [Stage.CONSENT, Stage.PROCEDURE],
+    ExitState.DEFERRED_UNFIT: [Stage.PRE_ASSESSMENT],
+    ExitState.DID_NOT_ATTEND: [Stage.PROCEDURE, Stage.MRI],
+    ExitState.TREATED_ELSEWHERE: [Stage.SUITABILITY, Stage.MRI],
+    ExitState.DECEASED: [Stage.SUITABILITY, Stage.PRE_ASSESSMENT, Stage.FOLLOW_UP],
+    ExitState.RESOLVED_CONSERVATIVELY: [Stage.SUITABILITY, Stage.MRI, Stage.PRE_ASSESSMENT],
+}
+EXIT_REASONS = {
+    ExitState.COMPLETED: "",
+    ExitState.NOT_SUITABLE: "No oedema at the painful level on MRI; pain not concordant with the fracture.",
+    ExitState.PATIENT_DECLINED: "Patient chose to continue with analgesia after discussion.",
+    ExitState.CONSENT_WITHDRAWN: "Patient withdrew consent after reflecting at home.",
+    ExitState.DEFERRED_UNFIT: "Chest infection; not fit for sedation at present.",
+    ExitState.DID_NOT_ATTEND: "Did not attend on the day; two contact attempts made.",
+    ExitState.TREATED_ELSEWHERE: "Treated at the tertiary spinal centre.",
+    ExitState.DECEASED: "Died of an unrelated cause.",
+    ExitState.RESOLVED_CONSERVATIVELY: "Pain settled with conservative management.",
+}
+
+
+@dataclass
+class DemoPathway:
+    """One planned demo pathway: how far it got and how it ended."""
+
+    pathway: Pathway
+    reached: Stage
+    exit_state: ExitState | None
+    rng: random.Random
+    # Day of each stage's entry, filled in as the plan is made (used by fillers for plausible dates).
+    stage_dates: dict[Stage, datetime.date] = field(default_factory=dict)
+
+    def reached_stage(self, stage: Stage) -> bool:
+        return self.reached.index >= Stage(stage).index
+
+    def completed_stage(self, stage: Stage) -> bool:
+        """The stage's own record is complete: the pathway moved past it, or completed."""
+        return self.reached.index > Stage(stage).index or self.exit_state == ExitState.COMPLETED
+
+
+Filler = Callable[["DemoBuilder", list[DemoPathway]], None]
+STAGE_FILLERS: list[tuple[Stage, Filler]] = []
+
+# Modules whose import registers stage fillers (each stage's demo records live beside its app).
+FILLER_MODULES: list[str] = []
+
+
+def register_filler(stage: Stage) -> Callable[[Filler], Filler]:
+    """Stage modules register a function that bulk-creates their records for a chunk of pathways."""
+
+    def decorator(func: Filler) -> Filler:
+        STAGE_FILLERS.append((stage, func))
+        STAGE_FILLERS.sort(key=lambda item: item[0].index)
+        return func
+
+    return decorator
+
+
+def nhs_numbers(start: int = 0):
+    """Valid NHS numbers from the 999 range reserved for testing, in a fixed order."""
+    k = start
+    while True:
+        candidate = f"999{k:06d}"
+        for check in range(10):
+            number = candidate + str(check)
+            if nhs_number_is_valid(number):
+                yield number
+                break
+        k += 1
+
+
+class DemoBuilder:
+    def __init__(self, *, pathways: int, seed: int, today: datetime.date | None = None, chunk: int = 1000):
+        self.count = pathways
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.today = today or timezone.localdate()
+        self.chunk = chunk
+        self.users: dict[str, User] = {}
+
+    # -- users --------------------------------------------------------------------------------------
+    def ensure_users(self) -> dict[str, User]:
+        sync_roles()
+        password = settings.DEMO_PASSWORD
+        for username, first, last, role, title in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last, "job_title": title}
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+            user.groups.set([Group.objects.get(name=role)])
+            self.users[username] = user
+        admin, created = User.objects.get_or_create(
+            username="admin",
+            defaults={"is_staff": True, "is_superuser": True, "first_name": "Service", "last_name": "Administrator"},
+        )
+        if created:
+            admin.set_password(password)
+            admin.save()
+        self.users["admin"] = admin
+        return self.users
+
+    @property
+    def consultants(self) -> list[User]:
+        return [self.users["consultant"], self.users["consultant2"]]
+
+    # -- planning -----------------------------------------------------------------------------------
+    def _plan_one(self, rng: random.Random) -> tuple[Stage, ExitState | None]:
+        if rng.random() < 0.55:
+            stages = list(OPEN_STAGE_WEIGHTS)
+            return rng.choices(stages, weights=[OPEN_STAGE_WEIGHTS[s] for s in stages])[0], None
+        exits = list(EXIT_WEIGHTS)
+        exit_state = rng.choices(exits, weights=[EXIT_WEIGHTS[e] for e in exits])[0]
+        return rng.choice(EXIT_STAGES[exit_state]), exit_state
+
+    def _stage_dates(self, rng: random.Random, reached: Stage, closed: bool) -> dict[Stage, datetime.date]:
+        """Stage entry dates ending near today: typical gaps between stages, in days."""
+        gaps = {
+            Stage.SUITABILITY: (1, 10),
+            Stage.MRI: (3, 21),
+            Stage.PRE_ASSESSMENT: (5, 30),
+            Stage.CONSENT: (3, 21),
+            Stage.PROCEDURE: (5, 30),
+            Stage.RECOVERY: (0, 0),
+            Stage.FOLLOW_UP: (0, 1),
+        }
+        offsets = {Stage.REFERRAL: 0}
+        total = 0
+        for stage in Stage:
+            if stage == Stage.REFERRAL:
+                continue
+            if stage.index > reached.index:
+                break
+            low, high = gaps[stage]
+            total += rng.randint(low, high)
+            offsets[stage] = total
+        # The pathway has sat at its current stage for a while (longer when closed or following up).
+        tail = rng.randint(0, 20)
+        if reached == Stage.FOLLOW_UP:
+            tail = rng.randint(5, 50)
+        if reached == Stage.RECOVERY:
+            tail = 0
+        if closed:
+            tail += rng.randint(10, 200)
+        referral = self.today - datetime.timedelta(days=total + tail)
+        return {stage: referral + datetime.timedelta(days=off) for stage, off in offsets.items()}
+
+    # -- building -----------------------------------------------------------------------------------
+    def build(self) -> int:
+        for module in FILLER_MODULES:
+            importlib.import_module(module)
+        self.ensure_users()
+        numbers = nhs_numbers(start=Patient.objects.count() + self.seed * 7919 % 500000)
+        existing = set(Patient.objects.values_list("nhs_number", flat=True))
+        made = 0
+        while made < self.count:
+            size = min(self.chunk, self.count - made)
+            with transaction.atomic():
+                self._build_chunk(size, numbers, existing, made)
+            made += size
+        return made
+
+    def _build_chunk(self, size: int, numbers, existing: set[str], offset: int) -> None:
+        rng = self.rng
+        patients = []
+        for i in range(size):
+            number = next(numbers)
+            while number in existing:
+                number = next(numbers)
+            existing.add(number)
+            sex = rng.choice([Sex.FEMALE, Sex.FEMALE, Sex.FEMALE, Sex.MALE, Sex.MALE])
+            given = rng.choice(GIVEN_FEMALE if sex == Sex.FEMALE else GIVEN_MALE)
+            age = rng.randint(55, 92)
+            dob = self.today - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
+            patients.append(
+                Patient(
+                    nhs_number=number,
+                    hospital_number=f"D{self.seed:02d}{offset + i + 1:07d}",
+                    family_name=rng.choice(FAMILY_NAMES),
+                    given_name=given,
+                    date_of_birth=dob,
+                    sex=sex,
+                    phone=f"07700 9{rng.randint(0, 99999):05d}",
+                    gp_practice=rng.choice(PRACTICES),
+                )
+            )
+        admin = self.users["admin"]
+        patients = bulk_create_with_history(patients, Patient, default_user=admin)
+        plans: list[DemoPathway] = []
+        pathways = []
+        for patient in patients:
+            prng = random.Random(rng.random())
+            reached, exit_state = self._plan_one(prng)
+            dates = self._stage_dates(prng, reached, exit_state is not None)
+            referral = dates[Stage.REFERRAL]
+            consultant = prng.choice(self.consultants)
+            onset = referral - datetime.timedelta(days=prng.randint(5, 40))
+            pathway = Pathway(
+                patient=patient,
+                referral_received_on=referral,
+                referrer_type=prng.choice(ReferrerType.values),
+                referrer_name=f"Dr {prng.choice(FAMILY_NAMES)}",
+                referrer_organisation=prng.choice(ORGANISATIONS),
+                aetiology=prng.choices(
+                    [Aetiology.OSTEOPOROTIC, Aetiology.MYELOMA, Aetiology.METASTATIC, Aetiology.HAEMANGIOMA],
+                    weights=[80, 8, 10, 2],
+                )[0],
+                priority=prng.choices([Priority.ROUTINE, Priority.URGENT], weights=[80, 20])[0],
+                symptom_onset_on=onset,
+                responsible_consultant=consultant,
+                current_stage=reached,
+                stage_entered_at=self._at(dates[reached], prng),
+                status=PathwayStatus.CLOSED if exit_state else PathwayStatus.OPEN,
+                exit_state=exit_state or "",
+                exit_reason=EXIT_REASONS[exit_state] if exit_state else "",
+                created_at=self._at(referral, prng),
+                updated_at=self._at(dates[reached], prng),
+                recorded_by=consultant,
+            )
+            if reached.index >= Stage.PRE_ASSESSMENT.index:
+                pathway.planned_procedure_on = dates.get(Stage.PROCEDURE) or (
+                    dates[reached] + datetime.timedelta(days=prng.randint(7, 28))
+                )
+            pathways.append(pathway)
+            plans.append(
+                DemoPathway(pathway=pathway, reached=reached, exit_state=exit_state, rng=prng, stage_dates=dates)
+            )
+        for plan in plans:
+            if plan.exit_state:
+                closed_on = min(
+                    self.today, plan.stage_dates[plan.reached] + datetime.timedelta(days=plan.rng.randint(1, 40))
+                )
+                plan.pathway.closed_at = self._at(closed_on, plan.rng)
+        pathways = bulk_create_with_history(pathways, Pathway, default_user=admin)
+        for plan, pathway in zip(plans, pathways, strict=True):
+            plan.pathway = pathway
+        self._transitions(plans)
+        for _stage, filler in STAGE_FILLERS:
+            filler(self, plans)
+
+    def _at(self, day: datetime.date, rng: random.Random) -> datetime.datetime:
+        hour = rng.randint(8, 17)
+        minute = rng.choice([0, 10, 15, 20, 30, 40, 45, 50])
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+    def _transitions(self, plans: list[DemoPathway]) -> None:
+        rows = []
+        for plan in plans:
+            pathway = plan.pathway
+            actor = pathway.responsible_consultant
+            rows.append(
+                StageTransition(
+                    pathway=pathway,
+                    kind="open",
+                    to_stage=Stage.REFERRAL,
+                    acting_user=actor,
+                    at=self._at(plan.stage_dates[Stage.REFERRAL], plan.rng),
+                )
+            )
+            previous = Stage.REFERRAL
+            for stage in Stage:
+                if stage == Stage.REFERRAL or stage.index > plan.reached.index:
+                    continue
+                rows.append(
+                    StageTransition(
+                        pathway=pathway,
+                        kind="advance",
+                        from_stage=previous,
+                        to_stage=stage,
+                        acting_user=actor,
+                        at=self._at(plan.stage_dates[stage], plan.rng),
+                    )
+                )
+                previous = stage
+            if plan.exit_state:
+                rows.append(
+                    StageTransition(
+                        pathway=pathway,
+                        kind="close",
+                        from_stage=plan.reached,
+                        exit_state=plan.exit_state,
+                        acting_user=actor,
+                        reason=pathway.exit_reason,
+                        at=pathway.closed_at,
+                    )
+                )
+        StageTransition.objects.bulk_create(rows, batch_size=2000)

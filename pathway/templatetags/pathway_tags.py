@@ -1,0 +1,19 @@
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+
+def stage_url(pathway_id: int, stage: str) -> str | None:
+    """The form of a stage: `pathway:<stage>`, or the app of the same name (`consent:consent`)."""
+    for name in (f"pathway:{stage}", f"{stage}:{stage}"):
+        try:
+            return reverse(name, kwargs={"pk": pathway_id})
+        except NoReverseMatch:
+            continue
+    return None
+
+
+@register.simple_tag
+def stage_form_url(pathway, stage) -> str:
+    return stage_url(pathway.pk, getattr(stage, "value", stage)) or reverse("pathway:detail", kwargs={"pk": pathway.pk})

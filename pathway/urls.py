@@ -1,0 +1,21 @@
+from django.urls import path
+
+from pathway import views
+
+app_name = "pathway"
+
+urlpatterns = [
+    path("patients/", views.PatientListView.as_view(), name="patient_list"),
+    path("patients/new/", views.PatientCreateView.as_view(), name="patient_create"),
+    path("patients/<int:pk>/", views.PatientDetailView.as_view(), name="patient_detail"),
+    path("patients/<int:pk>/edit/", views.PatientUpdateView.as_view(), name="patient_edit"),
+    path("patients/<int:patient_pk>/referral/", views.PathwayCreateView.as_view(), name="create"),
+    path("pathways/", views.PathwayListView.as_view(), name="list"),
+    path("pathways/<int:pk>/", views.PathwayDetailView.as_view(), name="detail"),
+    path("pathways/<int:pk>/advance/", views.AdvanceView.as_view(), name="advance"),
+    path("pathways/<int:pk>/close/", views.CloseView.as_view(), name="close"),
+    path("pathways/<int:pk>/reopen/", views.ReopenView.as_view(), name="reopen"),
+    path("pathways/<int:pk>/return/", views.ReturnView.as_view(), name="return"),
+    # Stage forms: /pathways/<id>/<stage value>/ (design.md section 7).
+    path("pathways/<int:pk>/referral/", views.ReferralView.as_view(), name="referral"),
+]
