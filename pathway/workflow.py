@@ -151,7 +151,7 @@ def _current_consent(pathway: Pathway):
 
 def _missing_record(pathway: Pathway, stage: Stage) -> list[Reason]:
     if stage_record(pathway, stage) is None:
-        return [Reason(f"The {Stage(stage).label.lower()} has not been recorded.")]
+        return [Reason(f"{Stage(stage).label} not yet recorded.")]
     return []
 
 
