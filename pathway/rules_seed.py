@@ -70,6 +70,14 @@ RULES: list[dict] = [
         "source": "Indications list (height >= 33%), domain.md 2.2 [R91]",
     },
     {
+        "key": "ecg_required_asa_min",
+        "label": "ECG required from this ASA grade",
+        "value": "3",
+        "unit": "ASA grade",
+        "evidence_tag": "[U][I]",
+        "source": "Default pending the NICE NG45 grid: ECG if ASA >= 3, domain.md 4.2 [R30]",
+    },
+    {
         "key": "consent_validity_days",
         "label": "Consent valid for",
         "value": "182",
