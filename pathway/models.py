@@ -825,12 +825,23 @@ class AllergySeverity(models.TextChoices):
     SEVERE = "severe", "Severe (anaphylaxis)"
 
 
+class CurrentRowsManager(models.Manager.from_queryset(NoHardDeleteQuerySet)):
+    """Rows of a record minus those marked entered in error (kept, with their history, never deleted)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(entered_in_error=False)
+
+
 class Allergy(ClinicalRecord):
     pre_assessment = models.ForeignKey(PreAssessment, on_delete=models.PROTECT, related_name="allergies")
     allergen = models.CharField(max_length=20, choices=Allergen.choices)
     details = models.CharField(max_length=200, blank=True, help_text="Which drug or product, when 'other'.")
     reaction = models.CharField(max_length=200, blank=True)
     severity = models.CharField(max_length=10, choices=AllergySeverity.choices, blank=True)
+    entered_in_error = models.BooleanField(default=False, editable=False)
+
+    objects = CurrentRowsManager()
+    all_rows = NoHardDeleteQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "allergies"
@@ -857,6 +868,10 @@ class AntithromboticMedicine(ClinicalRecord):
         help_text="Required for a drug not in the table, when kidney function is below the drug's limit, "
         "or after a recent coronary stent.",
     )
+    entered_in_error = models.BooleanField(default=False, editable=False)
+
+    objects = CurrentRowsManager()
+    all_rows = NoHardDeleteQuerySet.as_manager()
 
     class Meta:
         verbose_name = "anticoagulant or antiplatelet medicine"
