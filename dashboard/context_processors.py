@@ -1,4 +1,31 @@
+from django.utils.functional import cached_property
+
 from accounts import roles
+from dashboard.selectors import worklist_counts
+
+
+class NavCounts:
+    """Worklist counts for the navigation bar, computed only if a template asks (one query), and
+    shared with the worklist page through the request so that page does not count twice."""
+
+    def __init__(self, request):
+        self.request = request
+
+    @cached_property
+    def by_key(self) -> dict[str, int]:
+        return request_worklist_counts(self.request)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_key.values())
+
+
+def request_worklist_counts(request) -> dict[str, int]:
+    counts = getattr(request, "_worklist_counts", None)
+    if counts is None:
+        counts = worklist_counts(user=request.user)
+        request._worklist_counts = counts
+    return counts
 
 
 def navigation(request) -> dict:
@@ -15,5 +42,6 @@ def navigation(request) -> dict:
             "admin": user.is_staff,
             "role": ", ".join(sorted(g.name for g in user.groups.all()))
             or ("Administrator" if user.is_superuser else ""),
-        }
+        },
+        "nav_counts": NavCounts(request),
     }

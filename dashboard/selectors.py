@@ -1,61 +1,213 @@
-"""Worklists: what each role has to do, each item linking to the form that clears it."""
+"""Worklists: what each person has to do, each item linking to the form that clears it.
+
+A worklist is a named filter over open pathways (`WorklistSpec.condition`), shown to users holding
+all of its permissions. Counts for every list a user sees come from ONE aggregate query (also used
+for the navigation badge); each list's first rows come from one query per list, so the number of
+queries never depends on how many pathways a list holds.
+
+The conditions are the collection filters of pathway/queues.py.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Value
+from django.db.models.expressions import Combinable
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts import roles
-from pathway.models import Stage
+from pathway.models import Pathway, PathwayStatus, Priority, Stage
+from pathway.queues import at_stage_q, awaiting_decision_q, before_q, without_record_q
 from pathway.selectors import pathways_for_user
 from pathway.templatetags.pathway_tags import stage_form_url
+
+# --- the worklists --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorklistSpec:
+    key: str
+    title: str
+    description: str
+    permissions: tuple[str, ...]
+    stage: Stage  # the form that clears an item
+    condition: Callable[[datetime.date], Q]
+    order_by: tuple[str, ...] = ("stage_entered_at", "id")
+    date_label: str = "Waiting since"
+    date_expr: Callable[[], Combinable] = field(default=lambda: F("stage_entered_at"))
+    flag: Callable[[datetime.date], Q] | None = None
+    flag_label: str = ""
+
+    def visible_to(self, user) -> bool:
+        return all(user.has_perm(p) for p in self.permissions)
+
+
+URGENT_FIRST = ("-is_urgent",)
+
+
+SPECS: tuple[WorklistSpec, ...] = (
+    # Radiologist (and consultant).
+    WorklistSpec(
+        key="suitability",
+        title="Referrals awaiting suitability",
+        description="New referrals to triage and assess against the suitability criteria.",
+        permissions=(roles.RECORD_SUITABILITY,),
+        stage=Stage.SUITABILITY,
+        condition=lambda today: at_stage_q(Stage.REFERRAL, Stage.SUITABILITY) & without_record_q(Stage.SUITABILITY),
+        order_by=(*URGENT_FIRST, "referral_received_on", "id"),
+        date_label="Referred",
+        date_expr=lambda: F("referral_received_on"),
+    ),
+    WorklistSpec(
+        key="mri",
+        title="MRIs to review",
+        description="Imaging to review and report level by level.",
+        permissions=(roles.RECORD_MRI,),
+        stage=Stage.MRI,
+        condition=lambda today: at_stage_q(Stage.MRI) & without_record_q(Stage.MRI),
+    ),
+    WorklistSpec(
+        key="procedure_today",
+        title="Procedures on today's list",
+        description="Patients listed for vertebroplasty today whose procedure is not yet recorded.",
+        permissions=(roles.RECORD_PROCEDURE,),
+        stage=Stage.PROCEDURE,
+        condition=lambda today: (
+            Q(planned_procedure_on=today) & before_q(Stage.RECOVERY) & without_record_q(Stage.PROCEDURE)
+        ),
+        order_by=("id",),
+        date_label="Planned",
+        date_expr=lambda: F("planned_procedure_on"),
+    ),
+    # Consultant.
+    WorklistSpec(
+        key="consent",
+        title="Consents to take",
+        description="Patients ready for the consent discussion.",
+        permissions=(roles.RECORD_CONSENT,),
+        stage=Stage.CONSENT,
+        condition=lambda today: at_stage_q(Stage.CONSENT),
+        order_by=("planned_procedure_on", "stage_entered_at", "id"),
+        date_label="Planned procedure",
+        date_expr=lambda: F("planned_procedure_on"),
+    ),
+    WorklistSpec(
+        key="awaiting_decision",
+        title="Awaiting a decision",
+        description="The stage is recorded but the pathway has not moved on: a gate is closed or it needs "
+        "a consultant's decision (move on, override with a reason, or close).",
+        permissions=(roles.OVERRIDE_GATE,),
+        stage=Stage.REFERRAL,  # items link to the pathway page, where the gate's reasons are shown
+        condition=lambda today: awaiting_decision_q(),
+    ),
+    # Nurse.
+    WorklistSpec(
+        key="pre_assessment",
+        title="Pre-assessments due",
+        description="Bloods, ECG, medicines, allergies and escort to check.",
+        permissions=(roles.RECORD_PRE_ASSESSMENT,),
+        stage=Stage.PRE_ASSESSMENT,
+        condition=lambda today: at_stage_q(Stage.PRE_ASSESSMENT) & without_record_q(Stage.PRE_ASSESSMENT),
+        order_by=("planned_procedure_on", "stage_entered_at", "id"),
+        date_label="Planned procedure",
+        date_expr=lambda: F("planned_procedure_on"),
+    ),
+    WorklistSpec(
+        key="recovery",
+        title="Patients in recovery",
+        description="Observations, bed rest and discharge.",
+        permissions=(roles.RECORD_RECOVERY,),
+        stage=Stage.RECOVERY,
+        condition=lambda today: at_stage_q(Stage.RECOVERY),
+    ),
+)
+
+SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
+
+
+def specs_for_user(user) -> list[WorklistSpec]:
+    if not user.has_perm("pathway.view_pathway"):
+        return []
+    return [spec for spec in SPECS if spec.visible_to(user)]
+
+
+def _annotated(queryset):
+    return queryset.annotate(
+        is_urgent=ExpressionWrapper(Q(priority=Priority.URGENT), output_field=BooleanField()),
+    )
+
+
+def worklist_counts(*, user, today: datetime.date | None = None) -> dict[str, int]:
+    """Count of every worklist the user sees, in one query."""
+    specs = specs_for_user(user)
+    if not specs:
+        return {}
+    today = today or timezone.localdate()
+    queryset = pathways_for_user(user=user).filter(status=PathwayStatus.OPEN)
+    return queryset.aggregate(**{spec.key: Count("pk", filter=spec.condition(today)) for spec in specs})
+
+
+@dataclass
+class WorklistItem:
+    pathway: Pathway
+    url: str
+    date: object
+    flagged: bool
 
 
 @dataclass
 class Worklist:
-    key: str
-    title: str
-    description: str
-    stage: Stage
-    pathways: list
+    spec: WorklistSpec
+    items: list[WorklistItem]
     total: int
 
-    def url_for(self, pathway) -> str:
-        return stage_form_url(pathway, self.stage)
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
 
 
-# Which stage queue each recording permission owns. A queue lists open pathways waiting at that stage.
-QUEUES: tuple[tuple[str, Stage, str, str], ...] = (
-    (roles.RECORD_REFERRAL, Stage.REFERRAL, "New referrals", "Referrals to triage for suitability assessment."),
-    (roles.RECORD_SUITABILITY, Stage.SUITABILITY, "Awaiting suitability", "Patients to assess for suitability."),
-    (roles.RECORD_MRI, Stage.MRI, "MRI to review", "Imaging to review and report by level."),
-    (
-        roles.RECORD_PRE_ASSESSMENT,
-        Stage.PRE_ASSESSMENT,
-        "Pre-assessment due",
-        "Bloods, ECG, medicines and escort to check.",
-    ),
-    (roles.RECORD_CONSENT, Stage.CONSENT, "Consent to take", "Patients ready for the consent discussion."),
-    (roles.RECORD_PROCEDURE, Stage.PROCEDURE, "Procedure list", "Patients listed for vertebroplasty."),
-    (roles.RECORD_RECOVERY, Stage.RECOVERY, "In recovery", "Observations and discharge."),
-    (roles.RECORD_FOLLOW_UP, Stage.FOLLOW_UP, "Follow-up", "4-week reviews."),
-)
+def item_url(spec: WorklistSpec, pathway: Pathway) -> str:
+    """The form that clears the item; the pathway page when it has not reached that stage yet (the
+    page has the button moving it on) or when the item is a decision rather than a form."""
+    if spec.stage == Stage.REFERRAL or pathway.stage.index < spec.stage.index:
+        return reverse("pathway:detail", kwargs={"pk": pathway.pk})
+    return stage_form_url(pathway, spec.stage)
 
 
-def worklists_for_user(*, user, limit: int = 20) -> list[Worklist]:
-    pathways = pathways_for_user(user=user).open()
-    lists: list[Worklist] = []
-    for permission, stage, title, description in QUEUES:
-        if not user.has_perm(permission):
-            continue
-        queue = pathways.filter(current_stage=stage).order_by("stage_entered_at", "id")
-        lists.append(
-            Worklist(
-                key=stage.value,
-                title=title,
-                description=description,
-                stage=stage,
-                pathways=list(queue[:limit]),
-                total=queue.count(),
-            )
+def worklist_items(*, user, spec: WorklistSpec, today: datetime.date, limit: int) -> list[WorklistItem]:
+    queryset = (
+        _annotated(pathways_for_user(user=user).filter(status=PathwayStatus.OPEN))
+        .filter(spec.condition(today))
+        .annotate(
+            item_date=spec.date_expr(),
+            item_flag=ExpressionWrapper(spec.flag(today), output_field=BooleanField()) if spec.flag else Value(False),
         )
-    return lists
+        .order_by(*spec.order_by)
+    )
+    return [
+        WorklistItem(pathway=p, url=item_url(spec, p), date=p.item_date, flagged=bool(p.item_flag))
+        for p in queryset[:limit]
+    ]
+
+
+def worklists_for_user(
+    *, user, limit: int = 20, today: datetime.date | None = None, counts: dict[str, int] | None = None
+) -> list[Worklist]:
+    """Every worklist the user sees: its first `limit` items and its total."""
+    today = today or timezone.localdate()
+    if counts is None:
+        counts = worklist_counts(user=user, today=today)
+    return [
+        Worklist(
+            spec=spec, items=worklist_items(user=user, spec=spec, today=today, limit=limit), total=counts[spec.key]
+        )
+        for spec in specs_for_user(user)
+    ]

@@ -1,27 +1,86 @@
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from accounts import roles
+from dashboard import metrics
+from dashboard.charts import charts_for
+from dashboard.context_processors import request_worklist_counts
+from dashboard.export import csv_lines, export_rows
+from dashboard.filters import DashboardFilter
 from dashboard.selectors import worklists_for_user
+from pathway.filters import PathwayFilter
+from pathway.selectors import pathways_for_user
 
 
 class HomeView(TemplateView):
-    """My worklist: each role sees the queues it can clear; a manager sees the service overview."""
+    """My worklist: each role sees the lists it can clear; a manager sees the service overview."""
 
     template_name = "dashboard/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["worklists"] = worklists_for_user(user=user) if user.has_perm("pathway.view_pathway") else []
-        context["is_manager_only"] = user.has_perm(roles.VIEW_DASHBOARD) and not any(
-            user.has_perm(p) for p in (roles.RECORD_REFERRAL, roles.RECORD_PRE_ASSESSMENT)
+        worklists = []
+        if user.has_perm("pathway.view_pathway"):
+            worklists = worklists_for_user(user=user, counts=request_worklist_counts(self.request))
+        context["worklists"] = worklists
+        context["can_view_dashboard"] = user.has_perm(roles.VIEW_DASHBOARD)
+        if not worklists and user.has_perm(roles.VIEW_DASHBOARD):
+            # A manager's worklist is the dashboard: the headline figures, with the way in.
+            cohort = pathways_for_user(user=user)
+            today = timezone.localdate()
+            context["census"] = metrics.census(cohort)
+            context["rtt"] = metrics.rtt_position(cohort, today=today, rules=metrics.rule_values(), breach_limit=10)
+        return context
+
+
+class DashboardView(PermissionRequiredMixin, TemplateView):
+    """The service dashboard (domain.md section 9), over the pathways chosen by the filters."""
+
+    permission_required = roles.VIEW_DASHBOARD
+    template_name = "dashboard/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        dashboard_filter = DashboardFilter(self.request.GET or None, queryset=pathways_for_user(user=user))
+        query = self.request.GET.urlencode() if dashboard_filter.form.is_valid() else ""
+        figures = metrics.dashboard(dashboard_filter.qs)
+        context.update(
+            filter=dashboard_filter,
+            figures=figures,
+            charts=charts_for(figures),
+            can_export=user.has_perm(roles.EXPORT_PATHWAYS),
+            querystring=query,
         )
         return context
+
+
+class ExportCsvView(PermissionRequiredMixin, View):
+    """The filtered pathway list as CSV (managers and consultants): identifiers, stage dates, status
+    and waits; no free text. Accepts the filters of the dashboard and of the pathway list."""
+
+    permission_required = roles.EXPORT_PATHWAYS
+
+    def get(self, request, *args, **kwargs):
+        pathway_filter = PathwayFilter(request.GET or None, queryset=pathways_for_user(user=request.user))
+        if pathway_filter.is_bound and not pathway_filter.form.is_valid():
+            errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in pathway_filter.form.errors.items())
+            return HttpResponse(f"Invalid filter: {errors}", status=400, content_type="text/plain; charset=utf-8")
+        today = timezone.localdate()
+        response = StreamingHttpResponse(
+            csv_lines(export_rows(pathway_filter.qs, today=today)), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="pathways-{today.isoformat()}.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 @login_not_required

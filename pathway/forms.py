@@ -3,12 +3,11 @@ field and the layout."""
 
 from __future__ import annotations
 
-import django_filters
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 
-from pathway.models import Aetiology, ExitState, Pathway, PathwayStatus, Patient, Stage
+from pathway.models import Pathway, Patient, Stage
 from pathway.validators import normalise_nhs_number
 from pathway.workflow import CLINICAL_EXITS
 
@@ -156,28 +155,3 @@ class ReturnForm(forms.Form):
 
 class PatientSearchForm(forms.Form):
     q = forms.CharField(required=False, label="NHS number, hospital number or name", max_length=100)
-
-
-class PathwayFilter(django_filters.FilterSet):
-    stage = django_filters.ChoiceFilter(field_name="current_stage", choices=Stage.choices, label="Stage")
-    status = django_filters.ChoiceFilter(choices=PathwayStatus.choices, label="Status")
-    exit_state = django_filters.ChoiceFilter(choices=ExitState.choices, label="Exit state")
-    aetiology = django_filters.ChoiceFilter(choices=Aetiology.choices)
-    referred_from = django_filters.DateFilter(
-        field_name="referral_received_on", lookup_expr="gte", label="Referred from", widget=DateInput()
-    )
-    referred_to = django_filters.DateFilter(
-        field_name="referral_received_on", lookup_expr="lte", label="Referred to", widget=DateInput()
-    )
-    ordering = django_filters.OrderingFilter(
-        fields=(
-            ("referral_received_on", "referred"),
-            ("current_stage", "stage"),
-            ("planned_procedure_on", "planned"),
-            ("patient__family_name", "patient"),
-        )
-    )
-
-    class Meta:
-        model = Pathway
-        fields: list[str] = []

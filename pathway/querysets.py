@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
+from pathway.queues import PathwayQueueMixin
 from pathway.validators import normalise_nhs_number
 
 
@@ -34,7 +35,7 @@ class PatientQuerySet(models.QuerySet):
         return NoHardDeleteQuerySet.delete(self)
 
 
-class PathwayQuerySet(models.QuerySet):
+class PathwayQuerySet(PathwayQueueMixin, models.QuerySet):
     def open(self):
         return self.filter(status="open")
 

@@ -17,10 +17,10 @@ from django.views.generic import FormView, TemplateView
 
 from accounts import roles
 from pathway import selectors, services, workflow
+from pathway.filters import PathwayFilter
 from pathway.forms import (
     AdvanceForm,
     CloseForm,
-    PathwayFilter,
     PatientForm,
     PatientSearchForm,
     ReasonForm,
@@ -157,7 +157,13 @@ class PathwayListView(PermissionRequiredMixin, TemplateView):
         page = Paginator(pathway_filter.qs, self.paginate_by).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(filter=pathway_filter, page_obj=page, querystring=query.urlencode())
+        context.update(
+            filter=pathway_filter,
+            page_obj=page,
+            querystring=query.urlencode(),
+            filter_querystring=query.urlencode() if pathway_filter.form.is_valid() else "",
+            can_export=self.request.user.has_perm(roles.EXPORT_PATHWAYS),
+        )
         return context
 
 
