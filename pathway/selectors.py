@@ -64,3 +64,14 @@ def history_for(*, pathway: Pathway, limit: int = 50) -> list:
             )
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries[:limit]
+
+
+def planned_levels(*, pathway: Pathway) -> list[str]:
+    """The levels to treat: MRI findings concordant with the exam AND showing oedema, in Level order.
+
+    NICE TA279 1.1 [A][R1]. Empty when no MRI review is recorded. Consent and the procedure read this.
+    """
+    from pathway.models import Level, MriLevelFinding
+
+    levels = MriLevelFinding.objects.filter(scan__pathway=pathway).treatable().values_list("level", flat=True)
+    return sorted(levels, key=Level.sort_key)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathway import views
+from pathway import preprocedure_views, views
 
 app_name = "pathway"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("pathways/<int:pk>/return/", views.ReturnView.as_view(), name="return"),
     # Stage forms: /pathways/<id>/<stage value>/ (design.md section 7).
     path("pathways/<int:pk>/referral/", views.ReferralView.as_view(), name="referral"),
+    path("pathways/<int:pk>/suitability/", preprocedure_views.SuitabilityAssessmentView.as_view(), name="suitability"),
+    path("pathways/<int:pk>/mri/", preprocedure_views.MriScanView.as_view(), name="mri"),
+    path("pathways/<int:pk>/pre_assessment/", preprocedure_views.PreAssessmentView.as_view(), name="pre_assessment"),
 ]

@@ -12,13 +12,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
-from pathway.models import ExitState, Pathway, PathwayStatus, Stage, StageTransition
+from pathway.models import (
+    Aetiology,
+    Allergen,
+    EcgResult,
+    ExitState,
+    Level,
+    MalignancyFeatures,
+    NeuroExam,
+    Pathway,
+    PathwayStatus,
+    PosteriorWall,
+    Stage,
+    StageTransition,
+    SuitabilityOutcome,
+    rule_values,
+)
 
 
 class Reason(str):
@@ -170,15 +186,27 @@ def gate_suitability(pathway: Pathway) -> list[Reason]:
 
 
 def gate_mri(pathway: Pathway) -> list[Reason]:
-    return _missing_record(pathway, Stage.SUITABILITY)
+    """Entering MRI: a suitability assessment whose outcome allows imaging."""
+    suitability = stage_record(pathway, Stage.SUITABILITY)
+    if suitability is None:
+        return _missing_record(pathway, Stage.SUITABILITY)
+    if suitability.outcome == SuitabilityOutcome.NOT_SUITABLE:
+        return [Reason("The suitability outcome is 'not suitable', so no imaging review is needed.")]
+    return []
 
 
 def gate_pre_assessment(pathway: Pathway) -> list[Reason]:
-    return _missing_record(pathway, Stage.MRI)
+    """G2 (domain.md 2.4): suitable, unhealed concordant fracture on MRI, MDT agreed, no absolute
+    contraindication, failed conservative management, local thresholds met or overridden."""
+    rules = rule_values()
+    items = _suitability_items(pathway, rules, full=True) + _mri_items(pathway)
+    return _unmet(items)
 
 
 def gate_consent(pathway: Pathway) -> list[Reason]:
-    return _missing_record(pathway, Stage.PRE_ASSESSMENT)
+    """G3 (domain.md 4.5): pre-assessment complete. Two allowances apply before consent that do not
+    apply on the day: a platelet correction plan, and warfarin patients' INR being rechecked later."""
+    return _unmet(_pre_assessment_items(pathway, rule_values(), on_the_day=False))
 
 
 def gate_procedure(pathway: Pathway) -> list[Reason]:
@@ -186,16 +214,25 @@ def gate_procedure(pathway: Pathway) -> list[Reason]:
 
 
 def gate_recovery(pathway: Pathway) -> list[Reason]:
-    return _missing_record(pathway, Stage.PROCEDURE)
+    """G5: the patient leaves the room only after the sign out (domain.md 6.1 [A][R66][R68])."""
+    from pathway.models import ChecklistPhase
+
+    procedure = stage_record(pathway, Stage.PROCEDURE)
+    if procedure is None:
+        return _missing_record(pathway, Stage.PROCEDURE)
+    if not procedure.phase_complete(ChecklistPhase.SIGN_OUT):
+        return [Reason("The sign out of the safety checklist is not complete.", overridable=False)]
+    return []
 
 
 def gate_follow_up(pathway: Pathway) -> list[Reason]:
-    return _missing_record(pathway, Stage.RECOVERY)
+    """G6: the discharge criteria (domain.md 7.3); see discharge_items."""
+    return _unmet(discharge_items(pathway))
 
 
 def gate_complete(pathway: Pathway) -> list[Reason]:
-    """G7 follow-up -> closed (domain.md 8.1)."""
-    return _missing_record(pathway, Stage.FOLLOW_UP)
+    """G7 follow-up -> closed (domain.md 8.1); see completion_reasons."""
+    return completion_reasons(pathway)
 
 
 GATES: dict[Stage, Callable[[Pathway], list[Reason]]] = {
@@ -223,18 +260,553 @@ class ChecklistItem:
 
 
 def ready_for_procedure(pathway: Pathway) -> list[ChecklistItem]:
-    """The ready-for-procedure checklist (design.md section 4), each unmet item in plain words."""
-    items: list[ChecklistItem] = []
-    for stage in (Stage.SUITABILITY, Stage.MRI, Stage.PRE_ASSESSMENT, Stage.CONSENT):
-        missing = _missing_record(pathway, stage)
+    """The ready-for-procedure checklist (design.md section 4), each unmet item in plain words.
+
+    A concatenation of item builders, one per part of the pathway; later stages add theirs here.
+    """
+    return _preprocedure_items(pathway) + _consent_items(pathway)
+
+
+def _consent_items(pathway: Pathway) -> list[ChecklistItem]:
+    """G4 and the day-of consent gate (domain.md 5.8): see pathway/consent_gate.py."""
+    from pathway.consent_gate import consent_items
+
+    return consent_items(pathway)
+
+
+# --- pre-procedure checklist items (suitability, MRI, pre-assessment) ------------------------------
+
+
+def _unmet(items: list[ChecklistItem]) -> list[Reason]:
+    return [item.reason for item in items if not item.met]
+
+
+def _item(label: str, reason: Reason | str | None) -> ChecklistItem:
+    """A met item (reason None) or an unmet one; a plain string becomes an overridable Reason."""
+    if reason is None:
+        return ChecklistItem(label=label, met=True)
+    return ChecklistItem(label=label, met=False, reason=reason if isinstance(reason, Reason) else Reason(reason))
+
+
+def _num(value) -> str:
+    """1.50 -> '1.5', 50.00 -> '50'."""
+    return f"{Decimal(value).normalize():f}"
+
+
+def _preprocedure_items(pathway: Pathway) -> list[ChecklistItem]:
+    """Suitable; unhealed concordant fracture; no absolute contraindication; pre-assessment met on
+    the planned date (bloods in range and in date, a plan for every antithrombotic)."""
+    rules = rule_values()
+    return (
+        _suitability_items(pathway, rules, full=False)
+        + _mri_items(pathway)
+        + _pre_assessment_items(pathway, rules, on_the_day=True)
+    )
+
+
+def _suitability_items(pathway: Pathway, rules: dict, *, full: bool) -> list[ChecklistItem]:
+    """G2's suitability conditions. `full=False` keeps the ones that still matter on the day
+    (outcome and absolute contraindications); thresholds overridden at G2 are not asked again."""
+    suitability = stage_record(pathway, Stage.SUITABILITY)
+    if suitability is None:
+        return [_item("Suitability assessment recorded", _missing_record(pathway, Stage.SUITABILITY)[0])]
+    items = [
+        _item(
+            "Suitability outcome: suitable",
+            None
+            if suitability.outcome == SuitabilityOutcome.SUITABLE
+            else f"The suitability outcome is '{suitability.get_outcome_display().lower()}', not 'suitable'.",
+        )
+    ]
+    # Absolute contraindications (domain.md 2.2 [S][R12]) block and cannot be overridden.
+    absolute = suitability.absolute_labels()
+    items += [_item("", Reason(f"Absolute contraindication: {label}.", overridable=False)) for label in absolute]
+    if not absolute:
+        items.append(_item("No absolute contraindication at suitability", None))
+    if not full:
+        return items
+    # NICE TA279 1.1: pain confirmed at the fracture level on examination [A][R1].
+    items.append(
+        _item(
+            "Pain at the fracture level confirmed on examination",
+            None
+            if suitability.pain_at_level_on_exam
+            else "Pain at the fracture level on examination is not confirmed.",
+        )
+    )
+    # NICE TA279 1.1 / IPG12: pain refractory to optimal conservative management [A][R1][R5]; SIR [S][R15].
+    failed = bool(suitability.conservative_treatment.strip() and suitability.conservative_failure_reasons)
+    items.append(
+        _item(
+            "Failed conservative management documented",
+            None if failed else "Failed conservative management is not documented (treatment tried and why it failed).",
+        )
+    )
+    # Local thresholds, overridable with a written reason (ICB policy [A-local][R11]).
+    threshold = rules["pain_threshold"]
+    items.append(
+        _item(
+            f"Pain score {suitability.pain_score} meets the threshold of {_num(threshold)}",
+            None
+            if suitability.pain_score >= threshold
+            else f"Pain score {suitability.pain_score} is below the threshold of {_num(threshold)}.",
+        )
+    )
+    age = pathway.fracture_age_days
+    limit = rules["fracture_age_warn_days"]
+    if age is not None:
         items.append(
-            ChecklistItem(
-                label=f"{stage.label} recorded",
-                met=not missing,
-                reason=missing[0] if missing else Reason(""),
+            _item(
+                f"Fracture is {age} days old (local limit {_num(limit)} days)",
+                None
+                if age <= limit
+                else f"The fracture is {age} days old, beyond the local limit of {_num(limit)} days.",
             )
         )
+    relative = suitability.relative_labels() + _derived_relative_contraindications(pathway, suitability, rules)
+    if relative and not suitability.relative_justification.strip():
+        reason = f"Relative contraindication without a written justification: {'; '.join(relative)}."
+        items.append(_item("", reason))
+    else:
+        items.append(
+            _item("Relative contraindications justified" if relative else "No relative contraindication", None)
+        )
+    # MDT with a radiologist and a spinal surgeon (NICE IPG12 [A][R5]); oncologist for malignancy [A][R7].
+    mdt = suitability.mdt_on and suitability.mdt_radiologist.strip() and suitability.mdt_spinal_surgeon.strip()
+    items.append(
+        _item(
+            "MDT decision recorded with a radiologist and a spinal surgeon",
+            None if mdt else "No MDT decision is recorded with a radiologist and a spinal surgeon.",
+        )
+    )
+    if _malignant(pathway) and not suitability.mdt_oncologist.strip():
+        items.append(_item("", "Malignant disease: the MDT decision needs an oncologist."))
+    items.append(
+        _item(
+            "Access to a spinal surgery service documented",
+            None if suitability.spinal_surgery_access else "Access to a spinal surgery service is not documented.",
+        )
+    )
+    # Measures to improve bone health (ICB policy [A-local][R11]).
+    items.append(
+        _item(
+            "Bone-health plan recorded",
+            None if suitability.bone_health_plan else "No bone-health plan is recorded.",
+        )
+    )
     return items
+
+
+def _findings(pathway: Pathway) -> list:
+    scan = stage_record(pathway, Stage.MRI)
+    return [] if scan is None else list(scan.findings.all())
+
+
+def _malignant(pathway: Pathway) -> bool:
+    if pathway.aetiology in (Aetiology.METASTATIC, Aetiology.MYELOMA):
+        return True
+    return any(f.malignancy_features != MalignancyFeatures.NONE for f in _findings(pathway))
+
+
+def _derived_relative_contraindications(pathway: Pathway, suitability, rules: dict) -> list[str]:
+    """Relative contraindications that follow from the record (domain.md 2.2, 3 [S][R12][R91])."""
+    found = []
+    if suitability.neuro_exam == NeuroExam.ABNORMAL:
+        found.append("abnormal neurological examination")
+    min_remaining = rules["remaining_height_warn_pct"]
+    for finding in _findings(pathway):
+        if not finding.treatable:
+            continue
+        if finding.posterior_wall == PosteriorWall.BREACHED:
+            found.append(f"posterior wall breached at {finding.level}")
+        remaining = finding.remaining_height_pct
+        if remaining is not None and remaining < min_remaining:
+            found.append(f"severe collapse at {finding.level} ({_num(remaining)}% height remaining)")
+    return found
+
+
+def _mri_items(pathway: Pathway) -> list[ChecklistItem]:
+    """Imaging confirms an unhealed fracture at a level matching the exam (NICE TA279 1.1 [A][R1])."""
+    if stage_record(pathway, Stage.MRI) is None:
+        return [_item("MRI review recorded", _missing_record(pathway, Stage.MRI)[0])]
+    levels = sorted((f.level for f in _findings(pathway) if f.treatable), key=Level.sort_key)
+    if not levels:
+        return [_item("", "No MRI level shows oedema concordant with the examination.")]
+    return [_item(f"MRI shows an unhealed fracture concordant with the exam at {', '.join(levels)}", None)]
+
+
+BLOODS = (
+    # name, value field, sample date field
+    ("Haemoglobin", "hb_g_l", "hb_sampled_on"),
+    ("Platelets", "platelets", "platelets_sampled_on"),
+    ("INR", "inr", "inr_sampled_on"),
+    ("Creatinine", "creatinine_umol_l", "renal_sampled_on"),
+)
+
+
+def _pre_assessment_items(pathway: Pathway, rules: dict, *, on_the_day: bool) -> list[ChecklistItem]:
+    """G3 (domain.md 4.5), judged on the planned procedure date (today when none is planned).
+
+    `on_the_day=True` is the ready-for-procedure reading: every result in range and in date.
+    """
+    pre = stage_record(pathway, Stage.PRE_ASSESSMENT)
+    if pre is None:
+        return [_item("Pre-assessment recorded", _missing_record(pathway, Stage.PRE_ASSESSMENT)[0])]
+    planned = pathway.planned_procedure_on
+    items: list[ChecklistItem] = []
+    if on_the_day:
+        items.append(
+            _item(
+                f"Procedure planned for {planned:%d %b %Y}" if planned else "",
+                None if planned else "No procedure date is planned.",
+            )
+        )
+    medicines = list(pre.medicines.all())
+    on_warfarin = any(m.drug == "warfarin" for m in medicines)
+    items += _blood_items(pre, rules, planned, on_the_day=on_the_day, on_warfarin=on_warfarin)
+    # ECG where the rule requires it (NICE NG45 [A][R30], default ASA >= 3 [U][I]).
+    ecg_from = rules["ecg_required_asa_min"]
+    if pre.asa_grade and pre.asa_grade >= ecg_from and not pre.ecg_done:
+        items.append(_item("", f"An ECG is required ({pre.get_asa_grade_display()}) but not recorded."))
+    elif pre.ecg_done and pre.ecg_result == EcgResult.ABNORMAL_REFER:
+        items.append(_item("", "The ECG is abnormal and needs referral before the procedure."))
+    elif pre.ecg_done:
+        items.append(_item(f"ECG {pre.get_ecg_result_display().lower()}", None))
+    # Allergies: explicit, and no PMMA allergy (domain.md 4.4, 2.2 [S][R12]).
+    allergies = list(pre.allergies.all())
+    if not allergies and not pre.no_known_allergies:
+        items.append(_item("", "Allergies are not recorded (list them, or record 'no known allergies')."))
+    elif any(a.allergen == Allergen.PMMA for a in allergies):
+        items.append(_item("", Reason("Allergy to bone cement (PMMA) is recorded.", overridable=False)))
+    else:
+        items.append(_item("Allergies recorded; no bone cement allergy", None))
+    # Antithrombotics: a rule-made or written plan for each, or "none taken" (domain.md 4.3).
+    if not medicines and not pre.no_antithrombotics:
+        items.append(
+            _item("", "Anticoagulant and antiplatelet medicines are not recorded (list them, or record 'none').")
+        )
+    for medicine in medicines:
+        items.append(_medicine_item(medicine))
+    if not medicines and pre.no_antithrombotics:
+        items.append(_item("No anticoagulant or antiplatelet medicine", None))
+    # Leaflet: someone stays overnight; no driving for 24 h [L].
+    items.append(
+        _item(
+            "Escort and overnight carer confirmed",
+            None if pre.escort_confirmed else "Escort and overnight carer are not confirmed.",
+        )
+    )
+    items.append(
+        _item("Transport home arranged", None if pre.transport_home_arranged else "Transport home is not arranged.")
+    )
+    return items
+
+
+def _blood_items(pre, rules: dict, planned, *, on_the_day: bool, on_warfarin: bool) -> list[ChecklistItem]:
+    """Each result present, within its threshold (SIR 2019 [S][R24]) and in date on the planned day."""
+    day = planned or timezone.localdate()
+    when = "on the planned date" if planned else "today"
+    items = []
+    for name, value_field, date_field in BLOODS:
+        value = getattr(pre, value_field)
+        sampled = getattr(pre, date_field)
+        validity = rules["lab_validity_days"]
+        if name == "INR" and on_warfarin:
+            # Patients stopping warfarin: INR drawn within 2 days of the procedure [S][R26b]. Before
+            # consent the pre-assessment INR is still on warfarin, so it is judged on the day only.
+            if not on_the_day:
+                days = _num(rules["inr_validity_days_warfarin"])
+                items.append(_item(f"INR to be rechecked within {days} days of the procedure (warfarin)", None))
+                continue
+            validity = rules["inr_validity_days_warfarin"]
+        if value is None or sampled is None:
+            items.append(_item("", f"No {name.lower() if name != 'INR' else name} result."))
+            continue
+        age = (day - sampled).days
+        if age > validity:
+            items.append(_item("", f"{name} sample is {age} days old {when} (valid for {_num(validity)} days)."))
+            continue
+        if name == "Platelets" and value < rules["platelets_min"]:
+            low = f"Platelets {value} are below {_num(rules['platelets_min'])}."
+            if not on_the_day and pre.platelet_correction_plan.strip():
+                items.append(_item(f"{low[:-1]}: correction plan recorded", None))
+            else:
+                items.append(_item("", low))
+            continue
+        if name == "INR" and value > rules["inr_max"]:
+            items.append(_item("", f"INR {_num(value)} is above {_num(rules['inr_max'])}."))
+            continue
+        items.append(_item(f"{name} {_num(value)} ({sampled:%d %b %Y})", None))
+    return items
+
+
+def _medicine_item(medicine) -> ChecklistItem:
+    plan = medicine.plan
+    name = medicine.name
+    if plan.needs_written_plan:
+        if medicine.clinician_plan.strip():
+            return _item(f"{name}: clinician's written plan recorded", None)
+        return _item("", f"No plan for {name.lower()} ({plan.why}).")
+    if not plan.computed:
+        return _item("", f"No plan for {name.lower()} ({plan.why}).")
+    return _item(f"{name}: last dose {plan.last_dose_on:%a %d %b %Y}", None)
+
+
+# --- the day and after: safety checklist, treated levels, discharge, completion (issue 5) ---------
+# WHO sign in -> time out -> sign out, in order (domain.md 6.1 G5 [A][R66][R68]); levels only from the
+# consent (domain.md 6.2 [I]); discharge criteria G6 (domain.md 7.3); completion G7 (domain.md 8.1).
+
+
+def consented_levels(pathway: Pathway) -> list[str]:
+    """Levels of the consent in force (the consent app's contract); [] when there is none."""
+    from consent.selectors import consented_levels as levels_on_consent
+
+    return levels_on_consent(pathway=pathway)
+
+
+def pregnancy_check_applies(pathway: Pathway) -> bool:
+    """NICE NG45 1.3 via domain.md 6.1 [A][R30]: ask anyone who could be pregnant on the day. The
+    record holds sex, not childbearing potential, so everyone not recorded as male is asked; the
+    answer 'not applicable' covers those who cannot be pregnant."""
+    from pathway.models import Sex
+
+    return pathway.patient.sex != Sex.MALE
+
+
+def sign_in_items(pathway: Pathway) -> list[ChecklistItem]:
+    """What the sign in re-checks before sedation: the full ready-for-procedure gate (consent
+    included), the planned levels against the consent, and the pregnancy status today."""
+    from pathway.models import PregnancyStatus
+    from pathway.selectors import planned_levels
+
+    items = list(ready_for_procedure(pathway))
+    planned = planned_levels(pathway=pathway)
+    consented = consented_levels(pathway)
+    if not planned:
+        items.append(_item("", "No level is planned for treatment (no treatable level on the MRI review)."))
+    else:
+        missing = [level for level in planned if level not in consented]
+        if missing:
+            items.append(
+                _item("", Reason(f"Planned level(s) not on the consent: {', '.join(missing)}.", overridable=False))
+            )
+        else:
+            items.append(_item(f"Levels {', '.join(planned)} planned and on the consent", None))
+    if pregnancy_check_applies(pathway):
+        procedure = stage_record(pathway, Stage.PROCEDURE)
+        status = procedure.pregnancy_status_on_day if procedure else ""
+        if not status:
+            items.append(_item("", "The pregnancy status has not been checked today."))
+        elif status in (PregnancyStatus.POSSIBLY_PREGNANT, PregnancyStatus.PREGNANT):
+            label = PregnancyStatus(status).label.lower()
+            items.append(_item("", f"Pregnancy status today: {label}; a consultant must decide whether to go ahead."))
+        else:
+            items.append(_item(f"Pregnancy status today: {PregnancyStatus(status).label.lower()}", None))
+    return items
+
+
+def sign_out_reasons(pathway: Pathway) -> list[Reason]:
+    """Sign out confirms the procedure is recorded: team, times, guidance, sedation and levels."""
+    from pathway.models import Anaesthesia
+
+    procedure = stage_record(pathway, Stage.PROCEDURE)
+    if procedure is None:
+        return _missing_record(pathway, Stage.PROCEDURE)
+    reasons: list[Reason] = []
+    if not procedure.operator_id:
+        reasons.append(Reason("The operator is not recorded."))
+    if not (procedure.started_at and procedure.ended_at):
+        reasons.append(Reason("The start and end times are not recorded."))
+    if not procedure.guidance:
+        reasons.append(Reason("The imaging guidance is not recorded."))
+    if procedure.anaesthesia == Anaesthesia.LA_SEDATION and not procedure.sedation_drugs:
+        reasons.append(Reason("Sedation was planned but no sedation drug is recorded."))
+    if not procedure.levels.exists():
+        reasons.append(Reason("No treated level is recorded."))
+    return reasons
+
+
+def checklist_phase_reasons(pathway: Pathway, phase: str) -> list[Reason]:
+    """Why a phase of the safety checklist cannot be completed now: the phases go in order (not
+    overridable), then the phase's own checks. Only the sign in's re-checks may be overridden."""
+    from pathway.models import ChecklistPhase
+
+    phase = ChecklistPhase(phase)
+    procedure = stage_record(pathway, Stage.PROCEDURE)
+    previous = phase.previous
+    if previous is not None and (procedure is None or not procedure.phase_complete(previous)):
+        return [
+            Reason(
+                f"The {previous.label.lower()} must be complete before the {phase.label.lower()}.", overridable=False
+            )
+        ]
+    if phase == ChecklistPhase.SIGN_IN:
+        return _unmet(sign_in_items(pathway))
+    if phase == ChecklistPhase.SIGN_OUT:
+        return [Reason(r, overridable=False) for r in sign_out_reasons(pathway)]
+    return []
+
+
+def check_sign_in_override(acting_user, reasons: list[Reason], override_reason: str) -> None:
+    """A consultant may go ahead despite closed sign-in checks, with a written reason (design.md 4);
+    reasons marked not overridable (no valid consent for the levels, PMMA allergy) still block."""
+    _check_override(acting_user, reasons, override_reason)
+
+
+def treated_level_reasons(pathway: Pathway, level: str) -> list[Reason]:
+    """A level is recorded only after the time out and before the sign out, once, and only if it is
+    on the consent: otherwise a hard stop, fresh consent needed (domain.md 6.2 [I])."""
+    from pathway.models import ChecklistPhase
+
+    procedure = stage_record(pathway, Stage.PROCEDURE)
+    reasons: list[Reason] = []
+    if procedure is None or not procedure.phase_complete(ChecklistPhase.TIME_OUT):
+        reasons.append(Reason("No level can be recorded before the time out is complete.", overridable=False))
+    elif procedure.phase_complete(ChecklistPhase.SIGN_OUT):
+        reasons.append(Reason("The sign out is complete; no more levels can be recorded.", overridable=False))
+    if level not in consented_levels(pathway):
+        reasons.append(
+            Reason(f"{level} is not on the patient's consent: it needs fresh consent first.", overridable=False)
+        )
+    if procedure is not None and procedure.levels.filter(level=level).exists():
+        reasons.append(Reason(f"{level} is already recorded.", overridable=False))
+    return reasons
+
+
+def can_record_complication(user) -> bool:
+    """Complications are recorded at the procedure, in recovery and at follow-up, by whoever is there."""
+    return any(user.has_perm(perm) for perm in (roles.RECORD_PROCEDURE, roles.RECORD_RECOVERY, roles.RECORD_FOLLOW_UP))
+
+
+def complication_refusal(pathway: Pathway) -> str | None:
+    """Complications can be recorded from the procedure until the rule's window after it (12 months
+    by default: late infection presents months later, domain.md 8.1 [E][R53][I]), even on a closed
+    pathway."""
+    procedure = stage_record(pathway, Stage.PROCEDURE)
+    if procedure is None:
+        return "No procedure is recorded on this pathway, so there is nothing to record a complication against."
+    window = int(rule_values()["adverse_event_window_days"])
+    if (timezone.localdate() - procedure.procedure_day).days > window:
+        return f"More than {window} days have passed since the procedure; report it through the incident system."
+    return None
+
+
+def _duration(delta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def discharge_items(pathway: Pathway) -> list[ChecklistItem]:
+    """Discharge criteria, gate G6 (domain.md 7.3 [I][L], NEWS2 Chart 4 [A][R70])."""
+    import datetime
+
+    recovery = stage_record(pathway, Stage.RECOVERY)
+    if recovery is None:
+        return [_item("Recovery recorded", _missing_record(pathway, Stage.RECOVERY)[0])]
+    rules = rule_values()
+    items: list[ChecklistItem] = []
+    # 1. Minimum bed rest (2-4 h [L]).
+    minimum = rules["bed_rest_min_hours"]
+    rested = recovery.bed_rest_duration
+    if rested is None:
+        items.append(_item("", "Bed rest start and end are not recorded."))
+    elif rested < datetime.timedelta(hours=float(minimum)):
+        items.append(_item("", f"Bed rest lasted {_duration(rested)}; at least {_num(minimum)} hours are needed."))
+    else:
+        items.append(_item(f"Bed rest {_duration(rested)}", None))
+    # 2. Latest NEWS2 within the rule (0-4), no single 3, not rising, alert.
+    observations = list(recovery.observations.all())
+    if not observations:
+        items.append(_item("", "No observations are recorded."))
+    else:
+        latest = observations[-1].news2
+        highest = int(rules["discharge_news2_max"])
+        problems = []
+        if latest.total > highest:
+            problems.append(f"The latest NEWS2 score is {latest.total}; discharge needs {highest} or less.")
+        if latest.single_parameter_3:
+            problems.append("The latest observations score 3 in a single parameter.")
+        if len(observations) > 1 and latest.total > observations[-2].news2.total:
+            problems.append(f"The NEWS2 score is rising ({observations[-2].news2.total} then {latest.total}).")
+        if observations[-1].consciousness != "A":
+            problems.append("The patient is not alert in the latest observations.")
+        items += [_item("", p) for p in problems]
+        if not problems:
+            items.append(_item(f"Latest NEWS2 {latest.total}, alert, not rising", None))
+    # 3. Legs: power and sensation checked, and no worse than at the first check [I][E][R49].
+    checked = [o for o in observations if o.has_leg_checks]
+    if not checked:
+        items.append(_item("", "Leg power and sensation have not been checked."))
+    elif checked[-1].legs_worse_than(checked[0]):
+        items.append(_item("", "Leg power or sensation is worse than at the first check."))
+    else:
+        items.append(_item("Leg power and sensation at baseline", None))
+    # 4. Pain controlled, mobilised, puncture site dry [I].
+    for flag, met, unmet in (
+        ("pain_controlled", "Pain controlled on oral painkillers", "Pain is not controlled on oral painkillers."),
+        ("mobilised_safely", "Mobilised safely", "The patient has not mobilised safely."),
+        ("puncture_site_dry", "Puncture site dry", "The puncture site is not dry."),
+    ):
+        items.append(_item(met, None if getattr(recovery, flag) else unmet))
+    # 5. Post-procedure CT reviewed, no leak needing action [L][I].
+    procedure = stage_record(pathway, Stage.PROCEDURE)
+    if procedure is None or not procedure.post_ct_reviewed_by_id:
+        items.append(_item("", "The post-procedure CT has not been reviewed."))
+    elif procedure.post_ct_leak_needs_action:
+        items.append(_item("", "The post-procedure CT shows a leak needing action."))
+    else:
+        items.append(_item("Post-procedure CT reviewed", None))
+    # 6. A responsible adult takes the patient home and stays overnight [L].
+    items.append(
+        _item(
+            "Responsible adult confirmed",
+            None
+            if recovery.responsible_adult_confirmed
+            else "No responsible adult is confirmed to take the patient home and stay overnight.",
+        )
+    )
+    # 7. Discharge advice given, including the anticoagulant restart plan [L][I].
+    missing = recovery.advice_missing()
+    items.append(
+        _item(
+            "Discharge advice given",
+            f"Discharge advice not yet given: {'; '.join(m[0].lower() + m[1:] for m in missing)}." if missing else None,
+        )
+    )
+    return items
+
+
+def completion_reasons(pathway: Pathway) -> list[Reason]:
+    """G7 (domain.md 8.1): the 4-week review recorded with pain, ODI, analgesia, new fractures and
+    complications; bone health confirmed; an outcome chosen, and a new fracture re-referred."""
+    from pathway.models import FollowUpOutcome
+    from pathway.scores import ODI_MIN_ANSWERED, ODI_SECTIONS
+
+    follow_up = stage_record(pathway, Stage.FOLLOW_UP)
+    if follow_up is None:
+        return _missing_record(pathway, Stage.FOLLOW_UP)
+    reasons: list[Reason] = []
+    if not follow_up.reviewed_on:
+        reasons.append(Reason("The date of the follow-up review is not recorded."))
+    if follow_up.pain_rest is None or follow_up.pain_activity is None:
+        reasons.append(Reason("Pain now, at rest and on activity, is not recorded."))
+    if follow_up.odi is None:
+        reasons.append(
+            Reason(f"The Oswestry Disability Index needs at least {ODI_MIN_ANSWERED} of its {ODI_SECTIONS} sections.")
+        )
+    if not follow_up.analgesic_use:
+        reasons.append(Reason("Analgesic use is not recorded."))
+    if follow_up.new_fracture is None:
+        reasons.append(Reason("Whether there has been a new fracture is not recorded."))
+    if follow_up.complications_since_discharge is None:
+        reasons.append(Reason("Whether there have been complications since discharge is not recorded."))
+    if not follow_up.bone_health_confirmed:
+        reasons.append(Reason("The bone-health plan is not confirmed."))
+    if not follow_up.outcome:
+        reasons.append(Reason("The outcome (discharge or re-referral) is not chosen."))
+    elif follow_up.new_fracture and follow_up.outcome == FollowUpOutcome.DISCHARGED:
+        reasons.append(Reason("A new fracture was reported: re-refer the patient instead of discharging."))
+    return reasons
 
 
 # --- movements ------------------------------------------------------------------------------------
@@ -330,6 +902,28 @@ def return_to(*, pathway: Pathway, to_stage: Stage, acting_user, reason: str) ->
         kind=StageTransition.Kind.ADVANCE,
         from_stage=from_stage,
         to_stage=to_stage,
+        acting_user=acting_user,
+        reason=reason.strip(),
+    )
+    return locked
+
+
+@transaction.atomic
+def consent_withdrawn(*, pathway: Pathway, acting_user, reason: str) -> Pathway:
+    """Consent withdrawn before the procedure while the pathway waits at the procedure stage: it
+    steps back to consent at once (no override needed: nobody treats without consent), so the
+    procedure gate applies again and the consent worklist shows it (domain.md 5.7)."""
+    locked = _lock(pathway)
+    if not locked.is_open or locked.stage != Stage.PROCEDURE:
+        return locked
+    locked.current_stage = Stage.CONSENT
+    locked.stage_entered_at = timezone.now()
+    _save_state(locked, acting_user, ["current_stage", "stage_entered_at"])
+    StageTransition.objects.create(
+        pathway=locked,
+        kind=StageTransition.Kind.ADVANCE,
+        from_stage=Stage.PROCEDURE,
+        to_stage=Stage.CONSENT,
         acting_user=acting_user,
         reason=reason.strip(),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group
@@ -63,3 +64,242 @@ class PathwayFactory(factory.django.DjangoModelFactory):
     referrer_organisation = "Riverside Surgery"
     aetiology = Aetiology.OSTEOPOROTIC
     symptom_onset_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+
+
+# --- before the procedure (issue 3) --------------------------------------------------------------
+
+
+def _days_ago(n: int):
+    return lambda: timezone.localdate() - datetime.timedelta(days=n)
+
+
+class SuitabilityAssessmentFactory(factory.django.DjangoModelFactory):
+    """A suitable patient meeting every G2 condition."""
+
+    class Meta:
+        model = "pathway.SuitabilityAssessment"
+
+    pathway = factory.SubFactory(PathwayFactory)
+    assessed_on = factory.LazyFunction(_days_ago(10))
+    pain_score = 8
+    pain_at_level_on_exam = True
+    exam_findings = "Midline tenderness at the thoracolumbar junction."
+    suspected_levels = factory.LazyFunction(lambda: ["T12", "L1"])
+    conservative_treatment = "Paracetamol 1 g qds and codeine 30 mg qds for 5 weeks; physiotherapy."
+    conservative_failure_reasons = factory.LazyFunction(lambda: ["pain_persists"])
+    mobility = "aid"
+    neuro_exam = "normal"
+    absolute_contraindications = factory.LazyFunction(list)
+    relative_contraindications = factory.LazyFunction(list)
+    mdt_on = factory.LazyFunction(_days_ago(5))
+    mdt_radiologist = "Dr Carter"
+    mdt_spinal_surgeon = "Mr Patel"
+    spinal_surgery_access = True
+    bone_health_plan = "referred"
+    outcome = "suitable"
+
+
+class MriScanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pathway.MriScan"
+
+    pathway = factory.SubFactory(PathwayFactory)
+    modality = "mri"
+    safety_screen_done = True
+    scanned_on = factory.LazyFunction(_days_ago(7))
+    accession_number = factory.Sequence(lambda n: f"RAD{n:06d}")
+    reported_by = "Dr Menon"
+    report = "Acute wedge fracture of T12 with marrow oedema on STIR; old healed L3 fracture."
+
+
+class MriLevelFindingFactory(factory.django.DjangoModelFactory):
+    """A treatable level: oedema on STIR, concordant with the examination."""
+
+    class Meta:
+        model = "pathway.MriLevelFinding"
+
+    scan = factory.SubFactory(MriScanFactory)
+    level = "T12"
+    oedema = "present"
+    t1_signal = "low"
+    height_loss_pct = Decimal("25")
+    posterior_wall = "intact"
+    malignancy_features = "none"
+    concordant_with_exam = True
+
+
+class PreAssessmentFactory(factory.django.DjangoModelFactory):
+    """Bloods in range and in date, no allergies, no antithrombotics, escort and transport arranged."""
+
+    class Meta:
+        model = "pathway.PreAssessment"
+
+    pathway = factory.SubFactory(PathwayFactory)
+    assessed_on = factory.LazyFunction(_days_ago(2))
+    hb_g_l = Decimal("128")
+    hb_sampled_on = factory.LazyFunction(_days_ago(2))
+    platelets = 230
+    platelets_sampled_on = factory.LazyFunction(_days_ago(2))
+    inr = Decimal("1.0")
+    inr_sampled_on = factory.LazyFunction(_days_ago(2))
+    creatinine_umol_l = 80
+    egfr = 68
+    renal_sampled_on = factory.LazyFunction(_days_ago(2))
+    asa_grade = 2
+    weight_kg = Decimal("64.0")
+    no_known_allergies = True
+    no_antithrombotics = True
+    medicines_reconciled = True
+    pregnancy_status = "not_applicable"
+    can_lie_prone = True
+    escort_confirmed = True
+    transport_home_arranged = True
+
+
+class AllergyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pathway.Allergy"
+
+    pre_assessment = factory.SubFactory(PreAssessmentFactory, no_known_allergies=False)
+    allergen = "contrast"
+    reaction = "Rash"
+    severity = "mild"
+
+
+class AntithromboticMedicineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pathway.AntithromboticMedicine"
+
+    pre_assessment = factory.SubFactory(PreAssessmentFactory, no_antithrombotics=False)
+    drug = "apixaban"
+    dose = "5 mg twice daily"
+    indication = "Atrial fibrillation"
+
+
+# --- consent (issue 4) ---------------------------------------------------------------------------
+
+
+def _png_signature() -> bytes:
+    """A small drawn-looking signature as PNG bytes."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(10, 70), (80, 20), (150, 80), (290, 30)], fill=(0, 0, 0, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _first_leaflet():
+    from consent.models import Leaflet
+
+    return Leaflet.objects.order_by("id").first()
+
+
+class ConsentRecordFactory(factory.django.DjangoModelFactory):
+    """A complete Form 1 draft for T12 with every library risk discussed. `signed=True` signs it."""
+
+    class Meta:
+        model = "consent.ConsentRecord"
+        skip_postgeneration_save = True
+
+    pathway = factory.SubFactory(PathwayFactory)
+    form_type = "form1"
+    levels = factory.LazyFunction(lambda: ["T12"])
+    efficacy_uncertainty_discussed = True
+    alternatives = factory.LazyFunction(lambda: ["conservative", "kyphoplasty", "no_treatment"])
+    extra_procedures = factory.LazyFunction(lambda: ["biopsy"])
+    anaesthesia = factory.LazyFunction(lambda: ["local", "sedation"])
+    leaflet = factory.LazyFunction(lambda: _first_leaflet())
+    leaflet_given_on = factory.LazyFunction(_days_ago(3))
+    patient_questions = "Asked how long the bed rest lasts; told 2 to 4 hours."
+    patient_copy = "accepted"
+
+    class Params:
+        signed = factory.Trait(
+            signed_at=factory.LazyFunction(timezone.now),
+            patient_signed_at=factory.LazyFunction(timezone.now),
+            signature_method="drawn",
+            patient_signature=factory.LazyFunction(_png_signature),
+            clinician=factory.SubFactory(UserFactory, role="Consultant"),
+            clinician_name="Colin Consultant",
+            clinician_job_title="Consultant interventional radiologist",
+            leaflet_title=factory.SelfAttribute("leaflet.title"),
+            leaflet_version=factory.SelfAttribute("leaflet.version"),
+        )
+
+    @factory.post_generation
+    def risks(self, create, extracted, **kwargs):
+        """Copy every active library risk in, discussed (pass risks=False for none)."""
+        if not create or extracted is False:
+            return
+        from consent.models import ExplainedRisk, Risk
+
+        for order, risk in enumerate(Risk.objects.active().with_current_version()):
+            version = risk.current_version
+            ExplainedRisk.objects.create(
+                consent=self,
+                risk=risk,
+                risk_version=version,
+                order=order,
+                name=version.name,
+                patient_wording=version.patient_wording,
+                frequency_numbers=version.frequency_numbers,
+                frequency_band=version.frequency_band,
+                source=version.source,
+                discussed=True,
+            )
+
+
+class CapacityAssessmentFactory(factory.django.DjangoModelFactory):
+    """Lacks capacity, with a complete best-interests record (Form 4)."""
+
+    class Meta:
+        model = "consent.CapacityAssessment"
+
+    consent = factory.SubFactory(ConsentRecordFactory, form_type="form4")
+    decision = "Whether to have vertebroplasty at T12"
+    reason_to_doubt = "Advanced dementia; disorientated in time and place."
+    impairment = True
+    impairment_details = "Alzheimer's dementia (diagnosed 2021)."
+    understand = "unable"
+    understand_evidence = "Could not describe the procedure after a simple explanation with pictures."
+    retain = "unable"
+    retain_evidence = "Could not recall the explanation after five minutes."
+    weigh = "unable"
+    weigh_evidence = "Could not compare the options."
+    communicate = "able"
+    communicate_evidence = "Speaks clearly."
+    may_regain_capacity = False
+    can_wait = False
+    can_wait_reasoning = "Severe pain is stopping her from getting out of bed; waiting risks pneumonia."
+    attorney = "none"
+    advance_decision = "none"
+    best_interests = "She valued staying active and independent; her daughter says she would choose pain relief."
+    consulted = "Daughter (next of kin) and the care home manager."
+
+
+class ConsentConfirmationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consent.ConsentConfirmation"
+
+    consent = factory.SubFactory(ConsentRecordFactory, signed=True)
+    confirmed_by = factory.SubFactory(UserFactory, role="Radiologist")
+    confirmed_by_name = "Rita Radiologist"
+    confirmed_at = factory.LazyFunction(timezone.now)
+    no_further_questions = True
+    wishes_to_proceed = True
+
+
+class ConsentWithdrawalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consent.ConsentWithdrawal"
+
+    consent = factory.SubFactory(ConsentRecordFactory, signed=True)
+    withdrawn_at = factory.LazyFunction(timezone.now)
+    withdrawn_by = "patient"
+    timing = "before"
+    reason = "Wants to try more physiotherapy first."
+    recorded_by_name = "Colin Consultant"
