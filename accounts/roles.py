@@ -9,6 +9,7 @@ from dataclasses import dataclass
 VIEW_CLINICAL = (
     "pathway.view_patient",
     "pathway.view_pathway",
+    "consent.view_consentrecord",
 )
 
 RECORD_REFERRAL = "pathway.record_referral"

@@ -1,0 +1,273 @@
+"""Consent forms. Field rules live on the models (clean()); forms parse and lay out."""
+
+from __future__ import annotations
+
+from django import forms
+
+from consent import services
+from consent.models import (
+    Alternative,
+    Anaesthesia,
+    CapacityAssessment,
+    ConsentForm,
+    ConsentRecord,
+    ConsentWithdrawal,
+    ExplainedRisk,
+    ExtraProcedure,
+    Leaflet,
+    SignatureMethod,
+    WithdrawalTiming,
+)
+from pathway.forms import VersionedModelForm
+from pathway.models import Level
+
+
+class StartConsentForm(forms.Form):
+    form_type = forms.ChoiceField(
+        label="Consent form",
+        choices=ConsentForm.choices,
+        initial=ConsentForm.FORM_1,
+        widget=forms.RadioSelect,
+        help_text="Form 4 only when the patient lacks capacity for this decision (Mental Capacity Act 2005).",
+    )
+
+
+def _checkboxes(choices, label: str, help_text: str = "") -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple, help_text=help_text
+    )
+
+
+class ConsentRecordForm(VersionedModelForm):
+    """The draft consent (Form 1 structure; domain.md 5.3)."""
+
+    levels = _checkboxes(Level.choices, "Vertebral levels", "Pre-filled with the levels planned at the MRI review.")
+    alternatives = _checkboxes(Alternative.choices, "Alternatives discussed", "Including no treatment.")
+    extra_procedures = _checkboxes(ExtraProcedure.choices, "Extra procedures that may become necessary")
+    anaesthesia = _checkboxes(Anaesthesia.choices, "Anaesthesia")
+    add_capacity = forms.BooleanField(
+        label="Record a capacity assessment on this consent",
+        required=False,
+        help_text="Needed for Form 4, and on Form 1 when there was a concern about capacity.",
+    )
+
+    class Meta:
+        model = ConsentRecord
+        fields = [
+            "form_type",
+            "procedure_name",
+            "procedure_explanation",
+            "levels",
+            "intended_benefits",
+            "efficacy_uncertainty_discussed",
+            "alternatives",
+            "alternatives_note",
+            "extra_procedures",
+            "extra_procedures_other",
+            "anaesthesia",
+            "leaflet",
+            "leaflet_given_on",
+            "patient_concerns",
+            "patient_questions",
+            "procedures_not_wanted",
+            "contact_details",
+            "interpreter_used",
+            "interpreter_name",
+            "interpreter_language",
+            "interpreter_statement",
+            "patient_copy",
+        ]
+        widgets = {
+            "procedure_explanation": forms.Textarea(attrs={"rows": 2}),
+            "intended_benefits": forms.Textarea(attrs={"rows": 3}),
+            "alternatives_note": forms.Textarea(attrs={"rows": 2}),
+            "patient_concerns": forms.Textarea(attrs={"rows": 2}),
+            "patient_questions": forms.Textarea(attrs={"rows": 3}),
+            "procedures_not_wanted": forms.Textarea(attrs={"rows": 2}),
+            "form_type": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        leaflets = Leaflet.objects.current()
+        if self.instance.leaflet_id:
+            leaflets = leaflets | Leaflet.objects.filter(pk=self.instance.leaflet_id)
+        self.fields["leaflet"].queryset = leaflets.distinct()
+        self.fields["leaflet"].label = "Leaflet given (title and version)"
+        self.fields["add_capacity"].initial = self.instance.pk is not None and _has_capacity(self.instance)
+
+
+def _has_capacity(consent: ConsentRecord) -> bool:
+    return CapacityAssessment.objects.filter(consent_id=consent.pk).exists()
+
+
+class ExplainedRiskForm(forms.ModelForm):
+    class Meta:
+        model = ExplainedRisk
+        fields = ["discussed", "not_discussed_reason", "patient_note"]
+        widgets = {"patient_note": forms.Textarea(attrs={"rows": 1})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("discussed") and (cleaned.get("not_discussed_reason") or "").strip():
+            self.add_error("not_discussed_reason", "Leave this empty when the risk was discussed.")
+        return cleaned
+
+
+ExplainedRiskFormSet = forms.modelformset_factory(ExplainedRisk, form=ExplainedRiskForm, extra=0, can_delete=False)
+
+
+class CapacityAssessmentForm(forms.ModelForm):
+    """MCA 2005 s.2/s.3 assessment and the Form 4 best-interests record (domain.md 5.5)."""
+
+    class Meta:
+        model = CapacityAssessment
+        fields = [
+            "decision",
+            "reason_to_doubt",
+            "impairment",
+            "impairment_details",
+            "steps_to_support",
+            "understand",
+            "understand_evidence",
+            "retain",
+            "retain_evidence",
+            "weigh",
+            "weigh_evidence",
+            "communicate",
+            "communicate_evidence",
+            "may_regain_capacity",
+            "can_wait",
+            "can_wait_reasoning",
+            "attorney",
+            "attorney_details",
+            "advance_decision",
+            "best_interests",
+            "consulted",
+            "imca_instructed",
+            "second_opinion",
+            "second_opinion_agrees",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 2})
+            for name in (
+                "reason_to_doubt",
+                "impairment_details",
+                "steps_to_support",
+                "understand_evidence",
+                "retain_evidence",
+                "weigh_evidence",
+                "communicate_evidence",
+                "can_wait_reasoning",
+                "best_interests",
+                "consulted",
+            )
+        } | {
+            "understand": forms.RadioSelect,
+            "retain": forms.RadioSelect,
+            "weigh": forms.RadioSelect,
+            "communicate": forms.RadioSelect,
+            "second_opinion_agrees": forms.NullBooleanSelect,
+        }
+
+
+class SignForm(forms.Form):
+    """Patient (on screen, on paper, or witnessed) and clinician (password) signatures."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+    method = forms.ChoiceField(label="How the patient signs", choices=SignatureMethod.choices, widget=forms.RadioSelect)
+    patient_signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    paper_scan = forms.FileField(
+        label="Scan of the form signed on paper", required=False, help_text="PDF, PNG or JPEG, at most 10 MB."
+    )
+    witness_name = forms.CharField(label="Witness's name", required=False, max_length=200)
+    witness_signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    password = forms.CharField(
+        label="Your password (to sign as the health professional)",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+    )
+
+    def _png(self, name: str) -> bytes | None:
+        value = self.cleaned_data.get(name) or ""
+        if not value:
+            return None
+        try:
+            return services.png_from_data_url(value)
+        except ValueError:
+            return b""
+
+    def clean(self):
+        cleaned = super().clean()
+        method = cleaned.get("method")
+        if method == SignatureMethod.DRAWN:
+            png = self._png("patient_signature")
+            if not png:
+                self.add_error("method", "The patient's signature is missing: ask the patient to sign in the box.")
+            cleaned["patient_png"] = png
+        elif method == SignatureMethod.PAPER:
+            scan = cleaned.get("paper_scan")
+            if scan is None:
+                self.add_error("paper_scan", "Attach the scan of the signed paper form.")
+            else:
+                if scan.size > services.MAX_SCAN_BYTES:
+                    self.add_error("paper_scan", "The scan is larger than 10 MB.")
+                head = scan.read(8)
+                scan.seek(0)
+                if services.scan_kind(head) is None:
+                    self.add_error("paper_scan", "The scan must be a PDF, PNG or JPEG file.")
+        elif method == SignatureMethod.WITNESS:
+            if not (cleaned.get("witness_name") or "").strip():
+                self.add_error("witness_name", "Give the witness's name.")
+            png = self._png("witness_signature")
+            if not png:
+                self.add_error("witness_name", "The witness's signature is missing: ask them to sign in the box.")
+            cleaned["witness_png"] = png
+        return cleaned
+
+    def signature(self) -> services.Signature:
+        data = self.cleaned_data
+        return services.Signature(
+            method=data["method"],
+            patient_png=data.get("patient_png"),
+            paper_scan=data.get("paper_scan"),
+            witness_name=data.get("witness_name", ""),
+            witness_png=data.get("witness_png"),
+        )
+
+
+class ConfirmForm(forms.Form):
+    no_further_questions = forms.BooleanField(label="The patient has no further questions", required=False)
+    wishes_to_proceed = forms.BooleanField(label="The patient still wishes to go ahead", required=False)
+    risks_rediscussed = forms.BooleanField(label="I went through the risks again", required=False)
+    changes_noted = forms.CharField(
+        label="Any change since the form was signed",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example a new medicine, a new symptom, or a changed wish.",
+    )
+
+
+class WithdrawForm(forms.ModelForm):
+    then = forms.ChoiceField(
+        label="What happens to the pathway",
+        choices=services.AfterWithdrawal.CHOICES,
+        initial=services.AfterWithdrawal.KEEP_OPEN,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = ConsentWithdrawal
+        fields = ["withdrawn_by", "timing", "reason", "actions_taken", "safe_stop_point", "signed_by_patient"]
+        widgets = {
+            "reason": forms.Textarea(attrs={"rows": 2}),
+            "actions_taken": forms.Textarea(attrs={"rows": 2}),
+            "safe_stop_point": forms.Textarea(attrs={"rows": 2}),
+            "timing": forms.RadioSelect,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("timing") == WithdrawalTiming.DURING and not (cleaned.get("safe_stop_point") or "").strip():
+            self.add_error("safe_stop_point", "Say where the procedure was stopped safely.")
+        return cleaned

@@ -1,0 +1,504 @@
+"""Writes about consent. Keyword-only, typed, each takes `acting_user`.
+
+The life of a consent: `start_consent` (a draft with the library's risks copied in) -> `save_draft`
+(any number of times) -> `sign_consent` (patient and clinician; the record is then frozen) ->
+`confirm_consent` on the day by the operator -> possibly `withdraw_consent`. A PDF is rendered and
+stored at each event (signed, confirmed, withdrawn).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles
+from consent import selectors
+from consent.models import (
+    CapacityAssessment,
+    ConsentConfirmation,
+    ConsentDocument,
+    ConsentForm,
+    ConsentRecord,
+    ConsentWithdrawal,
+    DocumentEvent,
+    ExplainedRisk,
+    Risk,
+    RiskVersion,
+    SignatureMethod,
+    WithdrawalTiming,
+)
+from pathway import consent_gate, workflow
+from pathway.models import ExitState, Pathway, Stage
+from pathway.services import StaleEdit, save_versioned
+
+logger = logging.getLogger(__name__)
+
+
+class ConsentError(Exception):
+    """A consent action refused, with reasons in plain words."""
+
+    def __init__(self, reasons: list[str] | str):
+        self.reasons = [reasons] if isinstance(reasons, str) else [str(r) for r in reasons]
+        super().__init__("; ".join(self.reasons))
+
+
+SIGNED_MESSAGE = (
+    "This consent has been signed and can no longer be changed. To correct it, withdraw it and take a new consent."
+)
+
+
+def can_withdraw(user) -> bool:
+    """The consent taker or the operator (a patient may stop during the procedure)."""
+    return user.has_perm(roles.RECORD_CONSENT) or user.has_perm(roles.RECORD_PROCEDURE)
+
+
+def _require(user, permission: str) -> None:
+    if not user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _refuse_if_closed(pathway: Pathway) -> None:
+    refusal = workflow.recording_refusal(pathway, Stage.CONSENT)
+    if refusal:
+        raise ConsentError(refusal)
+
+
+# --- drafting -------------------------------------------------------------------------------------
+
+
+def start_refusal(pathway: Pathway) -> str | None:
+    """Why a new consent cannot be started now, or None."""
+    refusal = workflow.recording_refusal(pathway, Stage.CONSENT)
+    if refusal:
+        return refusal
+    current = selectors.current_consent(pathway)
+    if current is None or current.is_withdrawn:
+        return None
+    if not current.is_signed:
+        return "A draft consent is already open for this pathway; complete or edit it."
+    if selectors.flagged_for_reconsent(current) or selectors.has_lapsed(current):
+        return None
+    return "A signed consent is in force. To correct or replace it, withdraw it first."
+
+
+@transaction.atomic
+def start_consent(*, acting_user, pathway: Pathway, form_type: str = ConsentForm.FORM_1) -> ConsentRecord:
+    """Open a draft consent: the planned levels, the interpreter from the pre-assessment, and every
+    active risk of the library copied in as explained (domain.md 5.4: offer every risk)."""
+    _require(acting_user, roles.RECORD_CONSENT)
+    refusal = start_refusal(pathway)
+    if refusal:
+        raise ConsentError(refusal)
+    previous = selectors.current_consent(pathway)
+    needed, language = selectors.interpreter_required(pathway)
+    consent = ConsentRecord(
+        pathway=pathway,
+        form_type=ConsentForm(form_type),
+        levels=selectors.planned_levels(pathway),
+        interpreter_used=needed,
+        interpreter_language=language,
+    )
+    save_versioned(instance=consent, expected_version=None, acting_user=acting_user)
+    rows = []
+    for order, risk in enumerate(selectors.active_risks()):
+        version = risk.current_version
+        if version is None:
+            continue
+        row = ExplainedRisk(
+            consent=consent,
+            risk=risk,
+            risk_version=version,
+            order=order,
+            name=version.name,
+            patient_wording=version.patient_wording,
+            frequency_numbers=version.frequency_numbers,
+            frequency_band=version.frequency_band,
+            source=version.source,
+        )
+        rows.append(save_versioned(instance=row, expected_version=None, acting_user=acting_user))
+    if previous is not None:
+        previous.superseded_by = consent
+        previous._history_user = acting_user
+        previous.save(update_fields=["superseded_by"])
+    logger.info("consent.started id=%s pathway=%s user=%s", consent.pk, pathway.pk, acting_user.pk)
+    return consent
+
+
+@dataclass
+class RiskAnswer:
+    explained_risk: ExplainedRisk
+    discussed: bool
+    not_discussed_reason: str
+    patient_note: str
+
+
+@transaction.atomic
+def save_draft(
+    *,
+    acting_user,
+    consent: ConsentRecord,
+    expected_version: int | None,
+    risk_answers: Iterable[RiskAnswer] = (),
+    capacity: CapacityAssessment | None = None,
+) -> ConsentRecord:
+    """Save a draft with its risk answers and capacity assessment, refusing a stale form."""
+    _require(acting_user, roles.RECORD_CONSENT)
+    stored = ConsentRecord.objects.select_for_update().get(pk=consent.pk)
+    if stored.is_signed or stored.is_withdrawn:
+        raise ConsentError(SIGNED_MESSAGE)
+    if stored.superseded_by_id:
+        raise ConsentError("This consent has been replaced by a newer one.")
+    _refuse_if_closed(consent.pathway)
+    consent.full_clean(exclude=["pathway", "leaflet", "superseded_by"])
+    save_versioned(instance=consent, expected_version=expected_version, acting_user=acting_user)
+    for answer in risk_answers:
+        row = answer.explained_risk
+        if row.consent_id != consent.pk:
+            raise PermissionDenied
+        row.discussed = answer.discussed
+        row.not_discussed_reason = "" if answer.discussed else answer.not_discussed_reason.strip()
+        row.patient_note = answer.patient_note.strip()
+        row.full_clean(exclude=["consent", "risk", "risk_version"])
+        save_versioned(instance=row, expected_version=row.version, acting_user=acting_user)
+    existing = CapacityAssessment.objects.filter(consent=consent).first()
+    if capacity is not None:
+        capacity.consent = consent
+        if existing is not None:
+            capacity.pk = existing.pk
+            capacity.created_at = existing.created_at
+        capacity.full_clean(exclude=["consent"])
+        save_versioned(
+            instance=capacity, expected_version=existing.version if existing else None, acting_user=acting_user
+        )
+    logger.info("consent.draft_saved id=%s user=%s", consent.pk, acting_user.pk)
+    return consent
+
+
+# --- signing --------------------------------------------------------------------------------------
+
+MAX_SIGNATURE_BYTES = 300 * 1024
+MAX_SCAN_BYTES = 10 * 1024 * 1024
+SCAN_TYPES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+
+
+def scan_kind(head: bytes) -> str | None:
+    for magic, kind in SCAN_TYPES.items():
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+@dataclass
+class Signature:
+    method: str
+    patient_png: bytes | None = None
+    paper_scan: object = None  # an uploaded file
+    witness_name: str = ""
+    witness_png: bytes | None = None
+
+
+@transaction.atomic
+def sign_consent(
+    *, acting_user, consent: ConsentRecord, expected_version: int | None, signature: Signature, password: str
+) -> ConsentRecord:
+    """The patient signs (on screen, on paper, or before a witness) and the clinician signs by
+    re-entering their password. The record is complete or it is refused; then it is frozen."""
+    _require(acting_user, roles.RECORD_CONSENT)
+    if not acting_user.check_password(password or ""):
+        raise ConsentError("Your password was not accepted; the consent has not been signed.")
+    stored = ConsentRecord.objects.select_for_update().get(pk=consent.pk)
+    if stored.is_signed or stored.is_withdrawn:
+        raise ConsentError(SIGNED_MESSAGE)
+    if stored.superseded_by_id:
+        raise ConsentError("This consent has been replaced by a newer one.")
+    if expected_version is None or stored.version != expected_version:
+        raise StaleEdit
+    pathway = stored.pathway
+    _refuse_if_closed(pathway)
+    refusals = consent_gate.sign_refusals(pathway, stored)
+    if refusals:
+        raise ConsentError(refusals)
+    method = SignatureMethod(signature.method)
+    now = timezone.now()
+    if method == SignatureMethod.DRAWN:
+        if not signature.patient_png:
+            raise ConsentError("The patient's signature is missing.")
+        stored.patient_signature = signature.patient_png
+    elif method == SignatureMethod.PAPER:
+        if signature.paper_scan is None:
+            raise ConsentError("Attach the scan of the form signed on paper.")
+        data = signature.paper_scan.read()
+        kind = scan_kind(data[:8])
+        if kind is None or len(data) > MAX_SCAN_BYTES:
+            raise ConsentError("The scan must be a PDF, PNG or JPEG file of at most 10 MB.")
+        stored.paper_scan_sha256 = hashlib.sha256(data).hexdigest()
+        stored.paper_scan.save(f"consent-{stored.pk}-signed.{kind}", ContentFile(data), save=False)
+    else:
+        if not signature.witness_name.strip() or not signature.witness_png:
+            raise ConsentError("The witness's name and signature are needed when the patient cannot sign.")
+        stored.witness_name = signature.witness_name.strip()
+        stored.witness_signature = signature.witness_png
+    stored.signature_method = method
+    stored.patient_signed_at = now
+    stored.clinician = acting_user
+    stored.clinician_name = acting_user.display_name
+    stored.clinician_job_title = acting_user.job_title
+    stored.clinician_registration = acting_user.registration_number
+    stored.signed_at = now
+    stored.leaflet_title = stored.leaflet.title
+    stored.leaflet_version = stored.leaflet.version
+    save_versioned(instance=stored, expected_version=expected_version, acting_user=acting_user)
+    render_document(consent=stored, event=DocumentEvent.SIGNED, event_at=now, acting_user=acting_user)
+    logger.info("consent.signed id=%s user=%s", stored.pk, acting_user.pk)
+    return stored
+
+
+# --- stage 2: confirmation on the day ---------------------------------------------------------------
+
+
+def confirm_refusals(consent: ConsentRecord, *, today: datetime.date | None = None) -> list[str]:
+    """Confirmation comes after the signature, on the day, within validity (domain.md 5.6 [R45][R43])."""
+    today = today or timezone.localdate()
+    pathway = consent.pathway
+    if not pathway.is_open:
+        return ["This pathway is closed."]
+    if not consent.is_signed:
+        return ["The consent must be signed before it can be confirmed."]
+    if consent.is_withdrawn:
+        return ["This consent has been withdrawn; a new consent is needed."]
+    if consent.superseded_by_id:
+        return ["This consent has been replaced by a newer one."]
+    if pathway.stage.index > Stage.PROCEDURE.index:
+        return ["The procedure has already taken place."]
+    reasons = []
+    rules = selectors.consent_rules()
+    if selectors.has_lapsed(consent, on=today, rules=rules):
+        until = selectors.valid_until(consent, rules)
+        reasons.append(f"The consent lapsed on {until:%-d %b %Y}; a new consent is needed.")
+    if pathway.planned_procedure_on and pathway.planned_procedure_on != today:
+        reasons.append(
+            f"Confirmation is recorded on the day of the procedure ({pathway.planned_procedure_on:%-d %b %Y})."
+        )
+    if selectors.flagged_for_reconsent(consent):
+        reasons.append("The planned levels have changed since signing: a new consent is needed.")
+    return reasons
+
+
+@transaction.atomic
+def confirm_consent(
+    *,
+    acting_user,
+    consent: ConsentRecord,
+    no_further_questions: bool,
+    wishes_to_proceed: bool,
+    risks_rediscussed: bool,
+    changes_noted: str,
+) -> ConsentConfirmation:
+    """The operator confirms, before sedation, that the patient has no further questions and still
+    wishes to go ahead (Form 1 confirmation; RCR AuditLive [R45])."""
+    _require(acting_user, roles.RECORD_PROCEDURE)
+    stored = ConsentRecord.objects.select_for_update().get(pk=consent.pk)
+    refusals = confirm_refusals(stored)
+    if not no_further_questions or not wishes_to_proceed:
+        refusals.append(
+            "Confirm both that the patient has no further questions and that they still wish to go ahead; "
+            "if not, do not proceed (record a withdrawal if they no longer consent)."
+        )
+    if selectors.needs_risks_rediscussed(stored) and not risks_rediscussed:
+        rules = selectors.consent_rules()
+        refusals.append(
+            f"The consent was signed more than {rules['reconfirm_days']} days ago: go through the risks again "
+            "and tick that they were re-discussed."
+        )
+    if refusals:
+        raise ConsentError(refusals)
+    now = timezone.now()
+    confirmation = ConsentConfirmation(
+        consent=stored,
+        confirmed_by=acting_user,
+        confirmed_by_name=acting_user.display_name,
+        confirmed_at=now,
+        no_further_questions=True,
+        wishes_to_proceed=True,
+        risks_rediscussed=risks_rediscussed,
+        changes_noted=changes_noted.strip(),
+    )
+    save_versioned(instance=confirmation, expected_version=None, acting_user=acting_user)
+    render_document(consent=stored, event=DocumentEvent.CONFIRMED, event_at=now, acting_user=acting_user)
+    logger.info("consent.confirmed id=%s user=%s", stored.pk, acting_user.pk)
+    return confirmation
+
+
+# --- withdrawal -----------------------------------------------------------------------------------
+
+
+class AfterWithdrawal:
+    KEEP_OPEN = "keep_open"
+    CLOSE = "close"
+    CHOICES = [
+        (KEEP_OPEN, "Keep the pathway open for a further discussion and a new consent"),
+        (CLOSE, "Close the pathway: consent withdrawn"),
+    ]
+
+
+@transaction.atomic
+def withdraw_consent(
+    *,
+    acting_user,
+    consent: ConsentRecord,
+    withdrawal: ConsentWithdrawal,
+    then: str = AfterWithdrawal.KEEP_OPEN,
+) -> ConsentWithdrawal:
+    """Record a withdrawal (any time, even after signing; domain.md 5.7). The pathway reacts at once:
+    the procedure gate closes; a pathway already listed for the procedure returns to the consent
+    stage (it shows on the consent worklist again), or is closed as 'consent withdrawn'."""
+    if not can_withdraw(acting_user):
+        raise PermissionDenied
+    stored = ConsentRecord.objects.select_for_update().get(pk=consent.pk)
+    if not stored.is_signed:
+        raise ConsentError("A draft has not been signed, so there is nothing to withdraw.")
+    if stored.is_withdrawn:
+        raise ConsentError("This consent has already been withdrawn.")
+    pathway = stored.pathway
+    now = timezone.now()
+    withdrawal.consent = stored
+    withdrawal.withdrawn_at = now
+    withdrawal.recorded_by_name = acting_user.display_name
+    withdrawal.full_clean(exclude=["consent"])
+    save_versioned(instance=withdrawal, expected_version=None, acting_user=acting_user)
+    stored.withdrawal = withdrawal
+    render_document(consent=stored, event=DocumentEvent.WITHDRAWN, event_at=now, acting_user=acting_user)
+    reason = "Consent withdrawn: " + withdrawal.get_withdrawn_by_display().lower()
+    if pathway.is_open and then == AfterWithdrawal.CLOSE:
+        workflow.close(pathway=pathway, exit_state=ExitState.CONSENT_WITHDRAWN, acting_user=acting_user, reason=reason)
+    elif pathway.is_open and withdrawal.timing == WithdrawalTiming.BEFORE and pathway.stage == Stage.PROCEDURE:
+        workflow.consent_withdrawn(pathway=pathway, acting_user=acting_user, reason=reason)
+    logger.info("consent.withdrawn id=%s user=%s", stored.pk, acting_user.pk)
+    return withdrawal
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+
+def render_document(*, consent: ConsentRecord, event: str, event_at, acting_user) -> ConsentDocument:
+    """Render the consent as it stood at `event_at`, store the PDF with its hashes."""
+    from consent.document import render_consent_pdf
+
+    sealed = render_consent_pdf(consent=consent, event=event, event_at=event_at)
+    document = ConsentDocument(
+        consent=consent,
+        event=event,
+        event_at=event_at,
+        record_sha256=sealed.record_sha256,
+        record_length=sealed.record_length,
+        file_sha256=sealed.file_sha256,
+        pages=sealed.pages,
+        rendered_by=acting_user,
+    )
+    name = f"consent-{consent.pk}-{event}-{event_at:%Y%m%d%H%M%S}.pdf"
+    document.file.save(name, ContentFile(sealed.content), save=False)
+    document.save()
+    return document
+
+
+def latest_event(consent: ConsentRecord) -> tuple[str, datetime.datetime] | None:
+    withdrawal = consent.withdrawal_or_none
+    if withdrawal is not None:
+        return DocumentEvent.WITHDRAWN, withdrawal.withdrawn_at
+    confirmation = consent.latest_confirmation
+    if confirmation is not None:
+        return DocumentEvent.CONFIRMED, confirmation.confirmed_at
+    if consent.signed_at:
+        return DocumentEvent.SIGNED, consent.signed_at
+    return None
+
+
+@transaction.atomic
+def document_for_download(*, acting_user, consent: ConsentRecord) -> ConsentDocument | None:
+    """The stored PDF of the consent's latest event. Records made without one (bulk demo data) get
+    theirs rendered once, as of that event, and stored; after that it is served as stored."""
+    event = latest_event(consent)
+    if event is None:
+        return None
+    kind, at = event
+    document = consent.documents.filter(event=kind, event_at=at).first()
+    if document is None:
+        document = render_document(consent=consent, event=kind, event_at=at, acting_user=acting_user)
+    return document
+
+
+def verify_document(document: ConsentDocument) -> bool:
+    """Re-check a stored PDF against the hashes recorded when it was rendered."""
+    with document.file.open("rb") as handle:
+        content = handle.read()
+    return (
+        hashlib.sha256(content).hexdigest() == document.file_sha256
+        and hashlib.sha256(content[: document.record_length]).hexdigest() == document.record_sha256
+    )
+
+
+# --- the libraries --------------------------------------------------------------------------------
+
+VERSIONED_RISK_FIELDS = ("name", "patient_wording", "frequency_numbers", "frequency_band", "source")
+
+
+@transaction.atomic
+def revise_risk(*, acting_user, risk: Risk, **fields) -> RiskVersion | None:
+    """Editing a risk adds a version; consents keep the wording they were given. None if unchanged."""
+    current = risk.current_version
+    values = {name: fields.get(name, getattr(current, name, "")) for name in VERSIONED_RISK_FIELDS}
+    if current is not None and all(getattr(current, k) == v for k, v in values.items()):
+        return None
+    version = RiskVersion(risk=risk, number=(current.number + 1) if current else 1, created_by=acting_user, **values)
+    version.full_clean(exclude=["risk"])
+    version.save()
+    logger.info("risk.revised code=%s version=%s user=%s", risk.code, version.number, acting_user.pk)
+    return version
+
+
+def validation_messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [f"{field}: {m}" if field != "__all__" else m for field, ms in exc.message_dict.items() for m in ms]
+    return list(exc.messages)
+
+
+def png_from_data_url(value: str) -> bytes:
+    """Decode a signature drawn on screen (a PNG data URL). Raises ValueError when unusable."""
+    import base64
+    import binascii
+
+    prefix = "data:image/png;base64,"
+    if not value.startswith(prefix):
+        raise ValueError("not a PNG data URL")
+    try:
+        data = base64.b64decode(value[len(prefix) :], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not base64") from exc
+    if not data.startswith(b"\x89PNG\r\n\x1a\n") or len(data) > MAX_SIGNATURE_BYTES:
+        raise ValueError("not a PNG of an acceptable size")
+    if _is_blank(data):
+        raise ValueError("blank")
+    return data
+
+
+def _is_blank(png: bytes) -> bool:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            image.load()
+            if image.width < 50 or image.height < 20 or image.width * image.height > 4_000_000:
+                return True
+            alpha = image.convert("RGBA").getchannel("A")
+            return alpha.getbbox() is None
+    except (UnidentifiedImageError, OSError, ValueError):
+        return True
