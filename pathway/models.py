@@ -7,12 +7,13 @@ with `related_name` equal to their `Stage` value. Stage movement lives in pathwa
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -909,3 +910,977 @@ class AntithromboticMedicine(ClinicalRecord):
             raise ValidationError({"drug": "Choose a drug from the list, or 'other'."})
         if self.drug == OTHER and not self.other_drug_name.strip():
             raise ValidationError({"other_drug_name": "Name the drug."})
+
+
+# --- the day and after: procedure, safety checklist, recovery, follow-up (issue 5) ---------------
+# Field rules here; the checklist order, the level-against-consent check and the discharge and
+# completion gates are in pathway/workflow.py; NEWS2 and ODI arithmetic in pathway/scores.py.
+
+
+class Anaesthesia(models.TextChoices):
+    # The leaflets describe local anaesthetic with IV sedation [L]; domain.md 6.2.
+    LA = "la", "Local anaesthetic only"
+    LA_SEDATION = "la_sedation", "Local anaesthetic with IV conscious sedation"
+    GA = "ga", "General anaesthetic"
+
+
+class Position(models.TextChoices):
+    PRONE = "prone", "Prone"
+    OTHER = "other", "Other"
+
+
+GUIDANCE_CHOICES = [
+    ("fluoro_single", "Fluoroscopy, single plane"),
+    ("fluoro_biplane", "Fluoroscopy, biplane"),
+    ("ct", "CT"),
+    ("ct_fluoro", "CT fluoroscopy"),
+    ("cone_beam_ct", "Cone-beam CT"),
+]
+
+
+class DapUnit(models.TextChoices):
+    """Units a dose-area product is read off in; stored as entered, shown in Gy·cm² (domain.md 6.2)."""
+
+    GY_CM2 = "Gy.cm2", "Gy·cm²"
+    CGY_CM2 = "cGy.cm2", "cGy·cm²"
+    MGY_CM2 = "mGy.cm2", "mGy·cm²"
+    UGY_M2 = "uGy.m2", "µGy·m²"
+
+
+# 1 cGy·cm² = 0.01 Gy·cm²; 1 mGy·cm² = 0.001 Gy·cm²; 1 µGy·m² = 1e-6 Gy x 1e4 cm² = 0.01 Gy·cm².
+DAP_TO_GY_CM2: dict[str, Decimal] = {
+    DapUnit.GY_CM2: Decimal("1"),
+    DapUnit.CGY_CM2: Decimal("0.01"),
+    DapUnit.MGY_CM2: Decimal("0.001"),
+    DapUnit.UGY_M2: Decimal("0.01"),
+}
+
+
+def dap_in_gy_cm2(value: Decimal, unit: str) -> Decimal:
+    return (Decimal(value) * DAP_TO_GY_CM2[unit]).quantize(Decimal("0.001"))
+
+
+_SEDATION_UNITS = {"mg", "micrograms"}
+
+
+def _check_sedation_drugs(drugs, errors: dict) -> None:
+    """Each dose: {"drug", "dose", "unit" (mg or micrograms), "route", "time" (HH:MM)}."""
+    if not isinstance(drugs, list):
+        errors["sedation_drugs"] = "Sedation drugs must be a list."
+        return
+    for dose in drugs:
+        if (
+            not isinstance(dose, dict)
+            or not str(dose.get("drug", "")).strip()
+            or dose.get("unit") not in _SEDATION_UNITS
+            or not str(dose.get("route", "")).strip()
+        ):
+            errors["sedation_drugs"] = "Each sedation dose needs a drug, a dose in mg or micrograms, and a route."
+            return
+        try:
+            if Decimal(str(dose.get("dose"))) <= 0:
+                raise ValueError
+            datetime.time.fromisoformat(str(dose.get("time")))
+        except (ValueError, ArithmeticError):
+            errors["sedation_drugs"] = "Each sedation dose needs a positive dose and a time (HH:MM)."
+            return
+
+
+class Procedure(ClinicalRecord):
+    """The procedure record (domain.md 6.2), with its safety checklist answers and treated levels.
+
+    Created at the sign in (the first thing the team records on the day) and completed through the day.
+    """
+
+    pathway = models.OneToOneField(Pathway, on_delete=models.PROTECT, related_name="procedure")
+    # Team (AoMRC: one trained person whose only job is to monitor the sedated patient [A][R73]).
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    operator_registration = models.CharField("operator's GMC number", max_length=20, blank=True)
+    assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    sedation_monitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="Monitors the sedated patient and does nothing else.",
+    )
+    radiographer = models.CharField(max_length=200, blank=True)
+    scrub_nurse = models.CharField(max_length=200, blank=True)
+    # Pregnancy status checked again on the day (NICE NG45 1.3 via domain.md 6.1 [A][R30]).
+    pregnancy_status_on_day = models.CharField(
+        "pregnancy status today", max_length=30, choices=PregnancyStatus.choices, blank=True
+    )
+    anaesthesia = models.CharField(max_length=20, choices=Anaesthesia.choices, default=Anaesthesia.LA_SEDATION)
+    sedation_drugs = models.JSONField(default=list, blank=True)
+    reversal_agent_used = models.BooleanField("reversal agent used", default=False)
+    local_anaesthetic = models.CharField(
+        max_length=200, blank=True, help_text="Drug, strength and volume, e.g. lidocaine 1% 10 mL."
+    )
+    antibiotic = models.CharField("antibiotic prophylaxis (drug and dose)", max_length=200, blank=True)
+    antibiotic_given_at = models.DateTimeField("antibiotic given at", null=True, blank=True)
+    position = models.CharField(max_length=10, choices=Position.choices, default=Position.PRONE)
+    guidance = models.JSONField("imaging guidance", default=list, blank=True)
+    started_at = models.DateTimeField("start", null=True, blank=True)
+    ended_at = models.DateTimeField("end", null=True, blank=True)
+    biopsy_taken = models.BooleanField(default=False)
+    biopsy_level = models.CharField(max_length=3, choices=Level.choices, blank=True)
+    # Post-procedure CT confirms the cement position [L]; reviewed before discharge (domain.md 7.3).
+    post_ct_done = models.BooleanField("post-procedure CT done", default=False)
+    post_ct_findings = models.TextField(
+        "post-procedure CT findings", blank=True, help_text="Cement position, leaks, cement in the lungs, other."
+    )
+    post_ct_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="post-procedure CT reviewed by",
+    )
+    post_ct_leak_needs_action = models.BooleanField("the CT shows a leak needing action", default=False)
+    # Dose (IR(ME)R via domain.md 6.2 [A][R31]): fluoroscopy time in seconds, DAP with its unit.
+    fluoroscopy_seconds = models.DecimalField(
+        "fluoroscopy time (seconds)",
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=_decimal_range("0", "36000", "seconds"),
+    )
+    dap_value = models.DecimalField(
+        "dose-area product",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=_decimal_range("0", "100000000", ""),
+    )
+    dap_unit = models.CharField("DAP unit", max_length=10, choices=DapUnit.choices, blank=True)
+    reference_air_kerma_mgy = models.DecimalField(
+        "reference air kerma (mGy)",
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_decimal_range("0", "1000000", "mGy"),
+    )
+    notes = models.TextField(blank=True)
+    # A consultant may go ahead with a closed sign-in check, with a written reason (design.md 4).
+    sign_in_override_reason = models.TextField(blank=True, editable=False)
+    sign_in_overridden_reasons = models.JSONField(default=list, blank=True, editable=False)
+    sign_in_overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    sign_in_overridden_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "procedure"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dap_value__isnull=True) | ~Q(dap_unit=""), name="procedure_dap_has_unit"
+            ),
+            models.CheckConstraint(
+                condition=Q(started_at__isnull=True) | Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
+                name="procedure_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Procedure for pathway {self.pathway_id}"
+
+    def clean(self):
+        errors: dict[str, str] = {}
+        _check_choices(self.guidance, GUIDANCE_CHOICES, "guidance", errors)
+        _check_sedation_drugs(self.sedation_drugs, errors)
+        if self.started_at and self.ended_at and self.ended_at <= self.started_at:
+            errors["ended_at"] = "The end must be after the start."
+        now = timezone.now()
+        for name in ("started_at", "ended_at", "antibiotic_given_at"):
+            value = getattr(self, name)
+            if value and value > now + datetime.timedelta(minutes=5):
+                errors[name] = "This time is in the future."
+        if self.dap_value is not None and not self.dap_unit:
+            errors["dap_unit"] = "Give the unit the dose-area product was read in."
+        if self.biopsy_taken and not self.biopsy_level:
+            errors["biopsy_level"] = "Say which level the biopsy was taken from."
+        if self.antibiotic_given_at and not self.antibiotic.strip():
+            errors["antibiotic"] = "Name the antibiotic and dose."
+        if self.anaesthesia == Anaesthesia.LA and self.sedation_drugs:
+            errors["sedation_drugs"] = "Sedation drugs are recorded, but the anaesthesia is local only."
+        if (self.post_ct_findings.strip() or self.post_ct_reviewed_by_id) and not self.post_ct_done:
+            errors["post_ct_done"] = "Tick that the post-procedure CT was done."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def dap_gy_cm2(self) -> Decimal | None:
+        if self.dap_value is None or not self.dap_unit:
+            return None
+        return dap_in_gy_cm2(self.dap_value, self.dap_unit)
+
+    @property
+    def fluoroscopy_display(self) -> str:
+        """Stored in seconds, shown as minutes:seconds (domain.md 6.2)."""
+        if self.fluoroscopy_seconds is None:
+            return ""
+        total = int(self.fluoroscopy_seconds.to_integral_value())
+        return f"{total // 60}:{total % 60:02d}"
+
+    @property
+    def duration(self) -> datetime.timedelta | None:
+        if self.started_at and self.ended_at:
+            return self.ended_at - self.started_at
+        return None
+
+    @property
+    def procedure_day(self) -> datetime.date:
+        if self.started_at:
+            return timezone.localdate(self.started_at)
+        return self.pathway.planned_procedure_on or timezone.localdate()
+
+    def guidance_display(self) -> str:
+        labels = dict(GUIDANCE_CHOICES)
+        return ", ".join(labels.get(g, g) for g in self.guidance)
+
+    # Checklist answers, read once per request (the page asks about each phase).
+    def _answers(self) -> dict[tuple[str, str], SafetyChecklistItem]:
+        cache = getattr(self, "_answers_cache", None)
+        if cache is None:
+            cache = {(a.phase, a.item): a for a in self.checklist_items.select_related("answered_by")}
+            self._answers_cache = cache
+        return cache
+
+    def forget_answers(self) -> None:
+        self.__dict__.pop("_answers_cache", None)
+
+    def answers(self, phase: str) -> dict[str, SafetyChecklistItem]:
+        return {item: answer for (p, item), answer in self._answers().items() if p == phase}
+
+    def phase_complete(self, phase: str) -> bool:
+        """Every item of the phase answered yes (or not applicable where that is allowed)."""
+        answers = self.answers(phase)
+        return all(
+            item.code in answers and answers[item.code].response in item.accepted
+            for item in CHECKLIST_ITEMS[ChecklistPhase(phase)]
+        )
+
+    def phase_completed_at(self, phase: str) -> datetime.datetime | None:
+        if not self.phase_complete(phase):
+            return None
+        return max(a.answered_at for a in self.answers(phase).values())
+
+
+class ChecklistPhase(models.TextChoices):
+    """WHO phases (domain.md 6.1 [A][R68]): before sedation, before the needle, before leaving the room."""
+
+    SIGN_IN = "sign_in", "Sign in"
+    TIME_OUT = "time_out", "Time out"
+    SIGN_OUT = "sign_out", "Sign out"
+
+    @property
+    def previous(self) -> ChecklistPhase | None:
+        order = list(ChecklistPhase)
+        i = order.index(self)
+        return order[i - 1] if i else None
+
+
+class ChecklistResponse(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_APPLICABLE = "na", "Not applicable"
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    code: str
+    label: str
+    na_allowed: bool = False
+
+    @property
+    def accepted(self) -> set[str]:
+        return {ChecklistResponse.YES, ChecklistResponse.NOT_APPLICABLE} if self.na_allowed else {ChecklistResponse.YES}
+
+
+# WHO checklist adapted for vertebroplasty (domain.md 6.1 [A][R66][R67][R68][R73]; the exact NatSSIPs 2
+# sequential list is unverified [U], so the items are a table here, not scattered through code).
+CHECKLIST_ITEMS: dict[ChecklistPhase, tuple[CheckItem, ...]] = {
+    ChecklistPhase.SIGN_IN: (
+        CheckItem("identity", "Patient identity confirmed with the patient and the wristband"),
+        CheckItem(
+            "procedure_levels", "Procedure and vertebral levels confirmed by the patient and against the consent"
+        ),
+        CheckItem("consent_confirmed", "Consent confirmed today by the operator"),
+        CheckItem("site_marking", "Site marked", na_allowed=True),
+        CheckItem("allergies", "Allergies checked: bone cement (PMMA), contrast, local anaesthetic"),
+        CheckItem("pregnancy", "Pregnancy status checked today", na_allowed=True),
+        CheckItem("bloods_anticoagulants", "Blood results and anticoagulant holds checked"),
+        CheckItem("airway", "Airway and aspiration risk assessed"),
+        CheckItem("iv_access", "IV access in place"),
+        CheckItem("monitoring", "Monitoring on: SpO₂, capnography, ECG, blood pressure; oxygen ready"),
+        CheckItem("reversal_agents", "Reversal agents available"),
+    ),
+    ChecklistPhase.TIME_OUT: (
+        CheckItem("team", "Team introduced by name and role"),
+        CheckItem("patient_name", "Patient's name confirmed"),
+        CheckItem("procedure_level_side", "Procedure, vertebral level(s) and side(s) confirmed"),
+        CheckItem("position", "Patient positioned as planned (usually prone)"),
+        CheckItem("critical_steps", "Critical steps and expected duration discussed"),
+        CheckItem("imaging_displayed", "Essential imaging (MRI) displayed"),
+        CheckItem("sterility", "Sterility confirmed"),
+        CheckItem("antibiotic", "Antibiotic prophylaxis given within 60 minutes", na_allowed=True),
+        CheckItem("cement_kit", "Cement and kit checked: product, lot and expiry"),
+        CheckItem("level_on_fluoroscopy", "Level confirmed on fluoroscopy, counted from a reliable landmark"),
+    ),
+    ChecklistPhase.SIGN_OUT: (
+        CheckItem("procedure_recorded", "Procedure recorded"),
+        CheckItem("levels_treated", "Levels treated confirmed"),
+        CheckItem("counts", "Counts and sharps complete"),
+        CheckItem("specimens", "Specimens labelled", na_allowed=True),
+        CheckItem("equipment", "Equipment problems reported", na_allowed=True),
+        CheckItem("recovery_concerns", "Recovery concerns handed over (leaks seen, frequency of leg checks)"),
+    ),
+}
+CHECK_ITEM_BY_CODE: dict[tuple[str, str], CheckItem] = {
+    (phase.value, item.code): item for phase, items in CHECKLIST_ITEMS.items() for item in items
+}
+
+
+class SafetyChecklistItem(ClinicalRecord):
+    """One answered item of the safety checklist: who answered, what, and when (domain.md 6.1)."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="checklist_items")
+    phase = models.CharField(max_length=10, choices=ChecklistPhase.choices)
+    item = models.CharField(max_length=30)
+    response = models.CharField(max_length=3, choices=ChecklistResponse.choices)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "safety checklist item"
+        ordering = ["procedure", "phase", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "phase", "item"], name="checklist_item_once_per_phase"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_phase_display()}: {self.label} = {self.get_response_display()}"
+
+    @property
+    def label(self) -> str:
+        item = CHECK_ITEM_BY_CODE.get((self.phase, self.item))
+        return item.label if item else self.item
+
+    def clean(self):
+        item = CHECK_ITEM_BY_CODE.get((self.phase, self.item))
+        if item is None:
+            raise ValidationError({"item": "Not an item of this phase of the checklist."})
+        if self.response == ChecklistResponse.NOT_APPLICABLE and not item.na_allowed:
+            raise ValidationError({"response": "This item cannot be marked not applicable."})
+
+
+class Approach(models.TextChoices):
+    TRANSPEDICULAR = "transpedicular", "Transpedicular"
+    PARAPEDICULAR = "parapedicular", "Parapedicular (extrapedicular)"
+    COSTOTRANSVERSE = "costotransverse", "Costotransverse (thoracic)"
+    TRANS_SOMATIC = "trans_somatic", "Trans-somatic"
+    OTHER = "other", "Other"
+
+
+class Laterality(models.TextChoices):
+    LEFT = "left", "Unipedicular, left"
+    RIGHT = "right", "Unipedicular, right"
+    BIPEDICULAR = "bipedicular", "Bipedicular"
+
+
+# Leak sites (domain.md 6.2 [E][R49][R50]); a leak into the canal or a foramen escalates leg checks.
+LEAK_SITES = [
+    ("intradiscal", "Intradiscal"),
+    ("venous", "Paravertebral venous (segmental, IVC, azygos)"),
+    ("epidural", "Basivertebral / epidural (spinal canal)"),
+    ("foraminal", "Foraminal"),
+    ("soft_tissue", "Paraspinal soft tissue"),
+]
+NEURO_ESCALATION_LEAKS = {"epidural", "foraminal"}
+
+
+class TreatedLevel(ClinicalRecord):
+    """One treated vertebra (domain.md 6.2). The level must be on the consent: see
+    workflow.treated_level_reasons, which the recording service applies."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="levels")
+    level = models.CharField(max_length=3, choices=Level.choices)
+    approach = models.CharField(max_length=20, choices=Approach.choices, default=Approach.TRANSPEDICULAR)
+    laterality = models.CharField(max_length=12, choices=Laterality.choices)
+    needle_gauge = models.PositiveSmallIntegerField(
+        "needle gauge (G)", validators=_int_range(8, 18, "G"), help_text="Usually 10-15 G."
+    )
+    cement_product = models.CharField(max_length=100, help_text="Product name; PMMA unless stated.")
+    cement_lot = models.CharField("cement lot number", max_length=50)
+    cement_expiry = models.DateField("cement expiry date")
+    # 0 < v <= 15 mL; a warning above the rule cement_volume_warn_ml (PCE risk above 7 mL [E][R49]).
+    cement_volume_ml = models.DecimalField(
+        "cement volume (mL)", max_digits=4, decimal_places=1, validators=_decimal_range("0.1", "15", "mL")
+    )
+    leak_seen = models.BooleanField("leak seen during the procedure", default=False)
+    leak_sites = models.JSONField(default=list, blank=True)
+    injection_stopped_for_leak = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "treated level"
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "level"], name="treated_level_once_per_procedure"),
+            models.CheckConstraint(
+                condition=Q(cement_volume_ml__gt=0, cement_volume_ml__lte=15), name="treated_level_volume_0_15"
+            ),
+            models.CheckConstraint(condition=Q(needle_gauge__gte=8, needle_gauge__lte=18), name="treated_level_gauge"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.cement_volume_ml} mL"
+
+    def clean(self):
+        errors: dict[str, str] = {}
+        _check_choices(self.leak_sites, LEAK_SITES, "leak_sites", errors)
+        if "leak_sites" not in errors:
+            if self.leak_sites and not self.leak_seen:
+                errors["leak_seen"] = "Leak sites are given: tick that a leak was seen."
+            elif self.leak_seen and not self.leak_sites:
+                errors["leak_sites"] = "Say where the leak was."
+        if self.injection_stopped_for_leak and not self.leak_seen:
+            errors["injection_stopped_for_leak"] = "The injection was stopped for a leak: tick that a leak was seen."
+        if self.cement_expiry and self.procedure_id:
+            day = self.procedure.procedure_day
+            if self.cement_expiry < day:
+                errors["cement_expiry"] = f"This cement expired on {self.cement_expiry:%d %b %Y}, before the procedure."
+        if errors:
+            raise ValidationError(errors)
+
+    def leak_sites_display(self) -> str:
+        labels = dict(LEAK_SITES)
+        return ", ".join(labels.get(s, s) for s in self.leak_sites)
+
+    @property
+    def needs_neuro_escalation(self) -> bool:
+        return bool(NEURO_ESCALATION_LEAKS.intersection(self.leak_sites))
+
+    def volume_warning(self, limit: Decimal) -> str | None:
+        if self.cement_volume_ml is not None and self.cement_volume_ml > limit:
+            return (
+                f"{self.level}: {self.cement_volume_ml} mL is above {limit} mL, where cement reaching the lungs "
+                "became more likely; watch for breathlessness and chest pain."
+            )
+        return None
+
+
+class DetectedAt(models.TextChoices):
+    PROCEDURE = "procedure", "During the procedure"
+    RECOVERY = "recovery", "In recovery"
+    FOLLOW_UP = "follow_up", "At follow-up"
+    LATE = "late", "After follow-up (within 12 months)"
+
+
+class GradeSystem(models.TextChoices):
+    CIRSE = "cirse", "CIRSE 2017"
+    SIR = "sir", "SIR (legacy A-F)"
+
+
+# Adverse-event grades (domain.md 6.4 [A][R83][R84]), in short form.
+CIRSE_GRADES = [
+    ("1", "1: dealt with during the same procedure"),
+    ("2", "2: unplanned stay under 48 h, no extra treatment"),
+    ("3", "3: extra treatment or a stay over 48 h, no lasting effect"),
+    ("4", "4: mild lasting effect"),
+    ("5", "5: severe lasting effect needing help in daily life"),
+    ("6", "6: death"),
+]
+SIR_GRADES = [
+    ("A", "A: no treatment, no consequence"),
+    ("B", "B: nominal treatment or observation"),
+    ("C", "C: treatment, stay under 48 h"),
+    ("D", "D: major treatment, higher level of care, or a stay of 48 h or more"),
+    ("E", "E: permanent lasting effect"),
+    ("F", "F: death"),
+]
+GRADES = {GradeSystem.CIRSE: CIRSE_GRADES, GradeSystem.SIR: SIR_GRADES}
+# Major: CIRSE 3 or more, SIR C or more (domain.md 6.4).
+MAJOR_GRADES = {"3", "4", "5", "6", "C", "D", "E", "F"}
+
+
+class ComplicationOutcome(models.TextChoices):
+    RESOLVED = "resolved", "Resolved"
+    ONGOING = "ongoing", "Ongoing"
+    LASTING = "lasting", "Resolved with a lasting effect"
+    DIED = "died", "Died"
+
+
+class Complication(ClinicalRecord):
+    """An adverse event, from the procedure to 12 months after (domain.md 6.4 and 8.1).
+
+    Whether the risk was on the patient's consent is looked up in the consent snapshot, never typed.
+    """
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="complications")
+    risk = models.ForeignKey(
+        "consent.Risk",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="type",
+        help_text="From the risk library; leave empty and describe it below if it is not listed.",
+    )
+    other_type = models.CharField("other type", max_length=200, blank=True)
+    onset_at = models.DateTimeField("onset")
+    detected_at_stage = models.CharField("detected", max_length=10, choices=DetectedAt.choices)
+    related_level = models.CharField(max_length=3, choices=Level.choices, blank=True)
+    grade_system = models.CharField(max_length=5, choices=GradeSystem.choices, default=GradeSystem.CIRSE)
+    grade = models.CharField(max_length=1)
+    management = models.TextField()
+    outcome = models.CharField(max_length=10, choices=ComplicationOutcome.choices)
+    reported_incident_system = models.BooleanField("reported on the incident system (LFPSE/Datix)", default=False)
+    reported_mhra = models.BooleanField("reported to the MHRA (device problem)", default=False)
+
+    class Meta:
+        ordering = ["onset_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(grade_system="cirse", grade__in=["1", "2", "3", "4", "5", "6"])
+                | Q(grade_system="sir", grade__in=["A", "B", "C", "D", "E", "F"]),
+                name="complication_grade_in_system",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type_display} ({self.get_grade_system_display()} {self.grade})"
+
+    def clean(self):
+        errors: dict[str, str] = {}
+        if self.risk_id and self.other_type.strip():
+            errors["other_type"] = "Choose a type from the list or describe another, not both."
+        elif not self.risk_id and not self.other_type.strip():
+            errors["other_type"] = "Choose a type from the list, or describe it here."
+        if self.grade not in dict(GRADES.get(self.grade_system, [])):
+            errors["grade"] = "Choose a grade of the chosen grading system."
+        if self.onset_at and self.onset_at > timezone.now() + datetime.timedelta(minutes=5):
+            errors["onset_at"] = "The onset cannot be in the future."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def type_display(self) -> str:
+        return str(self.risk) if self.risk_id else self.other_type
+
+    @property
+    def grade_display(self) -> str:
+        return dict(GRADES.get(self.grade_system, [])).get(self.grade, self.grade)
+
+    @property
+    def is_major(self) -> bool:
+        return self.grade in MAJOR_GRADES
+
+    @property
+    def on_consent(self) -> bool | None:
+        """Was this risk explained on the patient's consent? None: not a library risk, or no consent."""
+        if not self.risk_id:
+            return None
+        from consent.selectors import risk_on_consent
+
+        return risk_on_consent(pathway=self.pathway, risk_code=self.risk.code)
+
+
+class OvernightReason(models.TextChoices):
+    # Leaflet: patients on warfarin may stay overnight [L]; domain.md 7.2.
+    WARFARIN = "warfarin", "Warfarin"
+    CLINICAL = "clinical", "Clinical"
+    SOCIAL = "social", "Social"
+
+
+# The discharge advice checklist (domain.md 7.3 [L][I]): field name and what was explained.
+DISCHARGE_ADVICE = [
+    ("advice_no_driving", "No driving for 24 hours"),
+    ("advice_adult_overnight", "A responsible adult stays overnight"),
+    ("advice_no_aspirin", "No aspirin for 24 hours"),
+    ("advice_painkillers", "Keep taking painkillers for 3 days"),
+    ("advice_anticoagulants", "When to restart anticoagulant or antiplatelet medicines"),
+    ("advice_warning_signs", "Warning signs and what to do"),
+    ("advice_contact", "Who to call, day and night"),
+    ("advice_bone_health", "Bone-health (osteoporosis) plan"),
+    ("advice_follow_up", "The 4-week follow-up"),
+]
+
+
+class Recovery(ClinicalRecord):
+    """Recovery and discharge (domain.md 7.1-7.3), with repeated observation sets."""
+
+    pathway = models.OneToOneField(Pathway, on_delete=models.PROTECT, related_name="recovery")
+    arrived_at = models.DateTimeField("arrived in recovery", default=timezone.now)
+    bed_rest_started_at = models.DateTimeField("bed rest started", null=True, blank=True)
+    bed_rest_ended_at = models.DateTimeField("bed rest ended", null=True, blank=True)
+    first_mobilised_at = models.DateTimeField("first mobilised", null=True, blank=True)
+    pain_controlled = models.BooleanField("pain controlled on oral painkillers", default=False)
+    mobilised_safely = models.BooleanField(default=False)
+    puncture_site_dry = models.BooleanField("puncture site dry", default=False)
+    responsible_adult_confirmed = models.BooleanField(
+        "a responsible adult takes the patient home and stays overnight", default=False
+    )
+    overnight_stay = models.BooleanField(default=False)
+    overnight_reason = models.CharField(max_length=10, choices=OvernightReason.choices, blank=True)
+    overnight_details = models.TextField(blank=True)
+    advice_no_driving = models.BooleanField(DISCHARGE_ADVICE[0][1], default=False)
+    advice_adult_overnight = models.BooleanField(DISCHARGE_ADVICE[1][1], default=False)
+    advice_no_aspirin = models.BooleanField(DISCHARGE_ADVICE[2][1], default=False)
+    advice_painkillers = models.BooleanField(DISCHARGE_ADVICE[3][1], default=False)
+    advice_anticoagulants = models.BooleanField(DISCHARGE_ADVICE[4][1], default=False)
+    advice_warning_signs = models.BooleanField(DISCHARGE_ADVICE[5][1], default=False)
+    advice_contact = models.BooleanField(DISCHARGE_ADVICE[6][1], default=False)
+    advice_bone_health = models.BooleanField(DISCHARGE_ADVICE[7][1], default=False)
+    advice_follow_up = models.BooleanField(DISCHARGE_ADVICE[8][1], default=False)
+    advice_given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    advice_given_at = models.DateTimeField(null=True, blank=True, editable=False)
+    discharged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    discharged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = "recovery and discharge"
+        verbose_name_plural = "recoveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bed_rest_started_at__isnull=True)
+                | Q(bed_rest_ended_at__isnull=True)
+                | Q(bed_rest_ended_at__gt=F("bed_rest_started_at")),
+                name="recovery_bed_rest_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery for pathway {self.pathway_id}"
+
+    def clean(self):
+        errors: dict[str, str] = {}
+        start, end = self.bed_rest_started_at, self.bed_rest_ended_at
+        if end and not start:
+            errors["bed_rest_started_at"] = "Give the time bed rest started."
+        if start and end and end <= start:
+            errors["bed_rest_ended_at"] = "Bed rest must end after it started."
+        if self.first_mobilised_at and end and self.first_mobilised_at < end:
+            errors["first_mobilised_at"] = "The patient was mobilised before bed rest ended."
+        now = timezone.now() + datetime.timedelta(minutes=5)
+        for name in ("bed_rest_started_at", "bed_rest_ended_at", "first_mobilised_at"):
+            value = getattr(self, name)
+            if value and value > now:
+                errors[name] = "This time is in the future."
+        if self.overnight_stay and not self.overnight_reason:
+            errors["overnight_reason"] = "Give the reason for the overnight stay."
+        if self.overnight_reason and not self.overnight_stay:
+            errors["overnight_stay"] = "A reason is given: tick the overnight stay."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def bed_rest_duration(self) -> datetime.timedelta | None:
+        if self.bed_rest_started_at and self.bed_rest_ended_at:
+            return self.bed_rest_ended_at - self.bed_rest_started_at
+        return None
+
+    def advice_missing(self) -> list[str]:
+        return [label for name, label in DISCHARGE_ADVICE if not getattr(self, name)]
+
+
+class Sensation(models.TextChoices):
+    NORMAL = "normal", "Normal"
+    ALTERED = "altered", "Altered"
+
+
+class PunctureSite(models.TextChoices):
+    DRY = "dry", "Dry"
+    OOZING = "oozing", "Oozing"
+    HAEMATOMA = "haematoma", "Haematoma"
+
+
+class ObservationSet(ClinicalRecord):
+    """One set of observations in recovery: NEWS2 (computed), legs, pain, puncture site (domain.md 7.2)."""
+
+    recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="observations")
+    taken_at = models.DateTimeField(default=timezone.now)
+    respiration_rate = models.PositiveSmallIntegerField("respiration rate (/min)", validators=_int_range(0, 80, "/min"))
+    spo2 = models.PositiveSmallIntegerField("SpO₂ (%)", validators=_int_range(50, 100, "%"))
+    spo2_scale = models.PositiveSmallIntegerField(
+        "SpO₂ scale",
+        choices=[(1, "Scale 1"), (2, "Scale 2 (prescribed target 88-92%)")],
+        default=1,
+        help_text="Scale 2 only for hypercapnic respiratory failure with a prescribed target.",
+    )
+    on_oxygen = models.BooleanField("on oxygen", default=False)
+    oxygen_l_min = models.DecimalField(
+        "oxygen (L/min)",
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=_decimal_range("0.5", "15", "L/min"),
+    )
+    systolic_bp = models.PositiveSmallIntegerField("systolic BP (mmHg)", validators=_int_range(40, 300, "mmHg"))
+    diastolic_bp = models.PositiveSmallIntegerField(
+        "diastolic BP (mmHg)", null=True, blank=True, validators=_int_range(20, 200, "mmHg")
+    )
+    pulse = models.PositiveSmallIntegerField("pulse (/min)", validators=_int_range(20, 250, "/min"))
+    consciousness = models.CharField(
+        max_length=1,
+        choices=[("A", "Alert"), ("C", "New confusion"), ("V", "Voice"), ("P", "Pain"), ("U", "Unresponsive")],
+        default="A",
+    )
+    temperature_c = models.DecimalField(
+        "temperature (°C)", max_digits=3, decimal_places=1, validators=_decimal_range("30", "43", "°C")
+    )
+    pain_nrs = models.PositiveSmallIntegerField("pain (0-10)", null=True, blank=True, validators=_int_range(0, 10))
+    # Lower-limb checks against the first set (domain.md 7.1 [I]): MRC power 0-5, worst of hip/knee/ankle.
+    left_leg_power = models.PositiveSmallIntegerField(
+        "left leg power (MRC 0-5)", null=True, blank=True, validators=_int_range(0, 5)
+    )
+    right_leg_power = models.PositiveSmallIntegerField(
+        "right leg power (MRC 0-5)", null=True, blank=True, validators=_int_range(0, 5)
+    )
+    left_leg_sensation = models.CharField(max_length=10, choices=Sensation.choices, blank=True)
+    right_leg_sensation = models.CharField(max_length=10, choices=Sensation.choices, blank=True)
+    puncture_site = models.CharField(max_length=10, choices=PunctureSite.choices, blank=True)
+
+    class Meta:
+        verbose_name = "observation set"
+        ordering = ["taken_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Observations at {timezone.localtime(self.taken_at):%H:%M}: NEWS2 {self.news2.total}"
+
+    def clean(self):
+        errors: dict[str, str] = {}
+        if self.oxygen_l_min is not None and not self.on_oxygen:
+            errors["on_oxygen"] = "An oxygen flow is given: tick 'on oxygen'."
+        if self.diastolic_bp and self.systolic_bp and self.diastolic_bp >= self.systolic_bp:
+            errors["diastolic_bp"] = "The diastolic pressure must be below the systolic."
+        if self.taken_at and self.taken_at > timezone.now() + datetime.timedelta(minutes=5):
+            errors["taken_at"] = "This time is in the future."
+        legs = [self.left_leg_power, self.right_leg_power, self.left_leg_sensation, self.right_leg_sensation]
+        if any(v not in (None, "") for v in legs) and any(v in (None, "") for v in legs):
+            errors["left_leg_power"] = "Record power and sensation for both legs, or leave all four empty."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def news2(self):
+        from pathway import scores
+
+        cached = getattr(self, "_news2", None)
+        if cached is None:
+            cached = scores.news2(
+                respiration_rate=self.respiration_rate,
+                spo2=self.spo2,
+                on_oxygen=self.on_oxygen,
+                systolic_bp=self.systolic_bp,
+                pulse=self.pulse,
+                consciousness=self.consciousness,
+                temperature=self.temperature_c,
+                spo2_scale=scores.SpO2Scale(self.spo2_scale),
+            )
+            self._news2 = cached
+        return cached
+
+    @property
+    def has_leg_checks(self) -> bool:
+        return self.left_leg_power is not None and self.right_leg_power is not None
+
+    def legs_worse_than(self, baseline: ObservationSet) -> bool:
+        """Power lower, or sensation newly altered, in either leg compared with `baseline`."""
+        for side in ("left", "right"):
+            if getattr(self, f"{side}_leg_power") < getattr(baseline, f"{side}_leg_power"):
+                return True
+            was = getattr(baseline, f"{side}_leg_sensation")
+            if was == Sensation.NORMAL and getattr(self, f"{side}_leg_sensation") == Sensation.ALTERED:
+                return True
+        return False
+
+
+class FollowUpQuerySet(NoHardDeleteQuerySet):
+    """Follow-up worklists (design.md 5: collection filters are QuerySet methods)."""
+
+    def pending(self):
+        return self.filter(completed_at__isnull=True, pathway__status=PathwayStatus.OPEN)
+
+    def done(self):
+        return self.filter(completed_at__isnull=False)
+
+    def not_yet_due(self, today: datetime.date):
+        return self.pending().filter(window_opens_on__gt=today)
+
+    def due(self, today: datetime.date):
+        """Inside the window: from window_opens_on to window_closes_on inclusive."""
+        return self.pending().filter(window_opens_on__lte=today, window_closes_on__gte=today)
+
+    def overdue(self, today: datetime.date):
+        """Past the end of the window and not done (domain.md 8.1: overdue at due + 14 days)."""
+        return self.pending().filter(window_closes_on__lt=today)
+
+
+class FollowUpMethod(models.TextChoices):
+    CLINIC = "clinic", "Clinic"
+    TELEPHONE = "telephone", "Telephone"
+    VIDEO = "video", "Video"
+
+
+class AnalgesicUse(models.TextChoices):
+    # By class, as VERTOS IV reported (domain.md 8.2 [E][R20]).
+    NONE = "none", "None"
+    NON_OPIOID = "non_opioid", "Non-opioid only"
+    WEAK_OPIOID = "weak_opioid", "Weak opioid"
+    STRONG_OPIOID = "strong_opioid", "Strong opioid"
+
+
+class FollowUpOutcome(models.TextChoices):
+    DISCHARGED = "discharged", "Discharged from the service"
+    RE_REFERRED = "re_referred", "Re-referred (opens a new pathway)"
+
+
+# Oswestry Disability Index sections (Fairbank and Pynsent 2000, domain.md 8.2 [A-instrument][R75]).
+ODI_SECTIONS = [
+    "Pain intensity",
+    "Personal care",
+    "Lifting",
+    "Walking",
+    "Sitting",
+    "Standing",
+    "Sleeping",
+    "Sex life",
+    "Social life",
+    "Travelling",
+]
+ODI_ANSWER_CHOICES = [(n, str(n)) for n in range(6)]
+
+
+def _odi_field(number: int):
+    return models.PositiveSmallIntegerField(
+        f"ODI {number}: {ODI_SECTIONS[number - 1].lower()}",
+        null=True,
+        blank=True,
+        choices=ODI_ANSWER_CHOICES,
+        validators=_int_range(0, 5),
+        help_text="0 = no difficulty, 5 = the worst; leave empty if the patient did not answer.",
+    )
+
+
+class FollowUp(ClinicalRecord):
+    """The 4-week review (domain.md 8.1-8.2), created at discharge with its due date and window."""
+
+    pathway = models.OneToOneField(Pathway, on_delete=models.PROTECT, related_name="follow_up")
+    due_on = models.DateField(editable=False)
+    window_opens_on = models.DateField(editable=False)
+    window_closes_on = models.DateField(editable=False)
+    reviewed_on = models.DateField(null=True, blank=True, validators=[not_in_future])
+    method = models.CharField(max_length=10, choices=FollowUpMethod.choices, blank=True)
+    pain_rest = models.PositiveSmallIntegerField(
+        "pain at rest now (0-10)", null=True, blank=True, validators=_int_range(0, 10)
+    )
+    pain_activity = models.PositiveSmallIntegerField(
+        "pain on activity now (0-10)", null=True, blank=True, validators=_int_range(0, 10)
+    )
+    odi_1 = _odi_field(1)
+    odi_2 = _odi_field(2)
+    odi_3 = _odi_field(3)
+    odi_4 = _odi_field(4)
+    odi_5 = _odi_field(5)
+    odi_6 = _odi_field(6)
+    odi_7 = _odi_field(7)
+    odi_8 = _odi_field(8)
+    odi_9 = _odi_field(9)
+    odi_10 = _odi_field(10)
+    analgesic_use = models.CharField(max_length=15, choices=AnalgesicUse.choices, blank=True)
+    new_fracture = models.BooleanField("new vertebral fracture since the procedure", null=True, blank=True)
+    new_fracture_details = models.TextField("new fracture: level, date, symptoms", blank=True)
+    complications_since_discharge = models.BooleanField(
+        "any complication since discharge",
+        null=True,
+        blank=True,
+        help_text="Record each one on the complications page.",
+    )
+    bone_health_confirmed = models.BooleanField("bone-health plan confirmed", default=False)
+    outcome = models.CharField(max_length=15, choices=FollowUpOutcome.choices, blank=True)
+    outcome_notes = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    re_referral = models.ForeignKey(
+        Pathway, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "follow-up"
+        indexes = [models.Index(fields=["completed_at", "window_closes_on"], name="follow_up_worklist_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_opens_on__lte=F("due_on"), window_closes_on__gte=F("due_on")),
+                name="follow_up_window_around_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Follow-up for pathway {self.pathway_id}, due {self.due_on:%d %b %Y}"
+
+    def clean(self):
+        errors: dict[str, str] = {}
+        if self.new_fracture and not self.new_fracture_details.strip():
+            errors["new_fracture_details"] = "Give the level, date and symptoms of the new fracture."
+        if self.outcome == FollowUpOutcome.RE_REFERRED and not self.outcome_notes.strip():
+            errors["outcome_notes"] = "Say why the patient is re-referred."
+        if errors:
+            raise ValidationError(errors)
+
+    def status_on(self, today: datetime.date) -> str:
+        if self.completed_at:
+            return "done"
+        if today < self.window_opens_on:
+            return "not yet due"
+        if today > self.window_closes_on:
+            return "overdue"
+        return "due"
+
+    @property
+    def status(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    @property
+    def odi_answers(self) -> list[int | None]:
+        return [getattr(self, f"odi_{n}") for n in range(1, 11)]
+
+    @property
+    def odi(self):
+        """The scored ODI, or None when too few sections are answered to score."""
+        from pathway import scores
+
+        try:
+            return scores.odi(self.odi_answers)
+        except scores.OdiIncomplete:
+            return None
+
+    @property
+    def baseline_pain(self) -> int | None:
+        suitability = getattr(self.pathway, "suitability", None)
+        return suitability.pain_score if suitability else None
+
+    @property
+    def pain_change(self):
+        """Pain on activity now against the pain score at suitability (domain.md 8.2)."""
+        from pathway import scores
+
+        if self.pain_activity is None or self.baseline_pain is None:
+            return None
+        return scores.pain_change(baseline=self.baseline_pain, now=self.pain_activity)

@@ -142,6 +142,22 @@ RULES: list[dict] = [
         "source": "Design default +14 days, domain.md 8.1",
     },
     {
+        "key": "discharge_news2_max",
+        "label": "Highest NEWS2 score at discharge",
+        "value": "4",
+        "unit": "NEWS2 points",
+        "evidence_tag": "[A][I]",
+        "source": "RCP NEWS2 Chart 4 (5 or more: urgent response) [R70]; discharge rule, domain.md 7.3",
+    },
+    {
+        "key": "adverse_event_window_days",
+        "label": "Complications can be recorded for this long after the procedure",
+        "value": "365",
+        "unit": "days",
+        "evidence_tag": "[I]",
+        "source": "Late infection presents months later [R53][R53b]; 12-month entry point, domain.md 8.1",
+    },
+    {
         "key": "rtt_weeks",
         "label": "Referral-to-treatment standard",
         "value": "18",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathway import preprocedure_views, views
+from pathway import day_views, preprocedure_views, views
 
 app_name = "pathway"
 
@@ -21,4 +21,30 @@ urlpatterns = [
     path("pathways/<int:pk>/suitability/", preprocedure_views.SuitabilityAssessmentView.as_view(), name="suitability"),
     path("pathways/<int:pk>/mri/", preprocedure_views.MriScanView.as_view(), name="mri"),
     path("pathways/<int:pk>/pre_assessment/", preprocedure_views.PreAssessmentView.as_view(), name="pre_assessment"),
+    # The day and after (issue 5): stage forms plus their sub-pages.
+    path("pathways/<int:pk>/procedure/", day_views.ProcedureView.as_view(), name="procedure"),
+    path(
+        "pathways/<int:pk>/procedure/checklist/<str:phase>/",
+        day_views.SafetyChecklistView.as_view(),
+        name="safety_checklist",
+    ),
+    path(
+        "pathways/<int:pk>/procedure/levels/new/", day_views.TreatedLevelCreateView.as_view(), name="treated_level_add"
+    ),
+    path("pathways/<int:pk>/complications/", day_views.ComplicationListView.as_view(), name="complications"),
+    path("pathways/<int:pk>/complications/new/", day_views.ComplicationCreateView.as_view(), name="complication_add"),
+    path("pathways/<int:pk>/recovery/", day_views.RecoveryView.as_view(), name="recovery"),
+    path(
+        "pathways/<int:pk>/recovery/observations/new/",
+        day_views.ObservationSetCreateView.as_view(),
+        name="observation_set_add",
+    ),
+    path("pathways/<int:pk>/recovery/discharge/", day_views.DischargeView.as_view(), name="discharge"),
+    path(
+        "pathways/<int:pk>/recovery/discharge-sheet.pdf",
+        day_views.DischargeSheetView.as_view(),
+        name="discharge_sheet",
+    ),
+    path("pathways/<int:pk>/follow_up/", day_views.FollowUpView.as_view(), name="follow_up"),
+    path("pathways/<int:pk>/follow_up/complete/", day_views.FollowUpCompleteView.as_view(), name="follow_up_complete"),
 ]

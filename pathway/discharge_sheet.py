@@ -1,0 +1,60 @@
+"""The patient's discharge advice sheet (domain.md 7.3): the project's own words, with the patient's
+own anticoagulant restart dates from the pre-assessment plan (pathway.anticoagulation).
+
+Rendered through consent/pdf.py, the only module that imports WeasyPrint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from pathway import services, workflow
+from pathway.models import Pathway, Stage
+
+
+@dataclass(frozen=True)
+class Restart:
+    medicine: str
+    restart_on: object  # date or None
+    advice: str
+
+
+def restart_plan(pathway: Pathway) -> list[Restart]:
+    """Each anticoagulant or antiplatelet medicine with its restart day (or the clinician's plan)."""
+    pre = workflow.stage_record(pathway, Stage.PRE_ASSESSMENT)
+    if pre is None:
+        return []
+    rows = []
+    for medicine in pre.medicines.all():
+        plan = medicine.plan
+        if plan.needs_written_plan or plan.restart_on is None:
+            advice = medicine.clinician_plan.strip() or "Ask the team before you take this again."
+            rows.append(Restart(medicine.name, None, advice))
+        else:
+            rows.append(Restart(medicine.name, plan.restart_on, plan.restart_advice))
+    return rows
+
+
+def context(pathway: Pathway) -> dict:
+    procedure = workflow.stage_record(pathway, Stage.PROCEDURE)
+    follow_up = workflow.stage_record(pathway, Stage.FOLLOW_UP) or services.new_follow_up(pathway)
+    pre = workflow.stage_record(pathway, Stage.PRE_ASSESSMENT)
+    return {
+        "pathway": pathway,
+        "patient": pathway.patient,
+        "procedure": procedure,
+        "levels": [level.level for level in procedure.levels.order_by("id")] if procedure else [],
+        "restarts": restart_plan(pathway),
+        "takes_antithrombotics": bool(pre and pre.medicines.exists()),
+        "follow_up_due": follow_up.due_on,
+        "recovery": workflow.stage_record(pathway, Stage.RECOVERY),
+        "printed_at": timezone.now(),
+    }
+
+
+def render(pathway: Pathway) -> bytes:
+    from consent.pdf import render_pdf
+
+    return render_pdf("pathway/pdf/discharge_sheet.html", context(pathway))
