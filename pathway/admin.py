@@ -1,7 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from pathway.models import Pathway, Patient, PatientAccess, Rule, StageTransition
+from pathway.models import (
+    Allergy,
+    AntithromboticMedicine,
+    MriLevelFinding,
+    MriScan,
+    Pathway,
+    Patient,
+    PatientAccess,
+    PreAssessment,
+    Rule,
+    StageTransition,
+    SuitabilityAssessment,
+)
 
 
 class NoDeleteAdmin(SimpleHistoryAdmin):
@@ -53,3 +65,45 @@ class RuleAdmin(NoDeleteAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# --- before the procedure (issue 3) --------------------------------------------------------------
+
+
+class NoDeleteInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+
+class MriLevelFindingInline(NoDeleteInline):
+    model = MriLevelFinding
+
+
+class AllergyInline(NoDeleteInline):
+    model = Allergy
+
+
+class AntithromboticMedicineInline(NoDeleteInline):
+    model = AntithromboticMedicine
+
+
+@admin.register(SuitabilityAssessment)
+class SuitabilityAssessmentAdmin(NoDeleteAdmin):
+    list_display = ("pathway", "assessed_on", "pain_score", "outcome")
+    list_filter = ("outcome",)
+    raw_id_fields = ("pathway",)
+
+
+@admin.register(MriScan)
+class MriScanAdmin(NoDeleteAdmin):
+    list_display = ("pathway", "modality", "scanned_on", "accession_number")
+    list_filter = ("modality",)
+    raw_id_fields = ("pathway",)
+    inlines = [MriLevelFindingInline]
+
+
+@admin.register(PreAssessment)
+class PreAssessmentAdmin(NoDeleteAdmin):
+    list_display = ("pathway", "assessed_on", "asa_grade", "inr", "platelets")
+    raw_id_fields = ("pathway",)
+    inlines = [AllergyInline, AntithromboticMedicineInline]

@@ -213,7 +213,7 @@ Filler = Callable[["DemoBuilder", list[DemoPathway]], None]
 STAGE_FILLERS: list[tuple[Stage, Filler]] = []
 
 # Modules whose import registers stage fillers (each stage's demo records live beside its app).
-FILLER_MODULES: list[str] = []
+FILLER_MODULES: list[str] = ["pathway.demo_preprocedure"]
 
 
 def register_filler(stage: Stage) -> Callable[[Filler], Filler]:

@@ -352,15 +352,17 @@ def _suitability_items(pathway: Pathway, rules: dict, *, full: bool) -> list[Che
             else f"Pain score {suitability.pain_score} is below the threshold of {_num(threshold)}.",
         )
     )
-    age = pathway.fracture_age_days
+    # Judged when the patient was assessed: NICE has no hard limit; the local one is a prompt [R4][R11].
+    onset = pathway.symptom_onset_on
+    age = (suitability.assessed_on - onset).days if onset and suitability.assessed_on else None
     limit = rules["fracture_age_warn_days"]
     if age is not None:
         items.append(
             _item(
-                f"Fracture is {age} days old (local limit {_num(limit)} days)",
+                f"Fracture was {age} days old at assessment (local limit {_num(limit)} days)",
                 None
                 if age <= limit
-                else f"The fracture is {age} days old, beyond the local limit of {_num(limit)} days.",
+                else f"The fracture was {age} days old at assessment, beyond the local limit of {_num(limit)} days.",
             )
         )
     relative = suitability.relative_labels() + _derived_relative_contraindications(pathway, suitability, rules)
