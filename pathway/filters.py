@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from dashboard.filters import ConsultantChoiceFilter, DateInput, DateRangeForm
@@ -45,6 +46,11 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     """Sorting by a column, then by id, so pages never repeat or skip a pathway."""
 
     def filter(self, qs, value):
+        if value and any(v.lstrip("-") == "stage" for v in value):
+            # Stages sort in pathway order, not alphabetically.
+            qs = qs.annotate(
+                stage_order=Case(*[When(current_stage=s.value, then=Value(s.index)) for s in Stage], default=Value(99))
+            )
         qs = super().filter(qs, value)
         if value:
             return qs.order_by(*qs.query.order_by, "-id" if value[0].startswith("-") else "id")
@@ -81,14 +87,14 @@ class PathwayFilter(django_filters.FilterSet):
         label="Sort by",
         fields=(
             ("referral_received_on", "referred"),
-            ("current_stage", "stage"),
+            ("stage_order", "stage"),
             ("planned_procedure_on", "planned"),
             ("patient__family_name", "patient"),
             ("stage_entered_at", "stage_entered"),
         ),
         field_labels={
             "referral_received_on": "Referral date",
-            "current_stage": "Stage",
+            "stage_order": "Stage",
             "planned_procedure_on": "Planned procedure",
             "patient__family_name": "Patient",
             "stage_entered_at": "Time at stage",

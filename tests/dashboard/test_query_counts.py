@@ -1,0 +1,70 @@
+"""No page's number of queries grows with the rows it shows: the same count for 1 and for 50 rows on
+every worklist, the pathway list, the dashboard and the CSV export."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from pathway.models import ExitState, Stage
+from tests.dashboard.helpers import add_record, local, make_pathway
+
+pytestmark = pytest.mark.django_db
+
+
+def populate(n: int, actor) -> None:
+    """n pathways on every worklist and in every dashboard table (breaches, cancellations, intervals)."""
+    today = timezone.localdate()
+    long_ago = today - datetime.timedelta(days=200)
+    for _ in range(n):
+        for stage in (Stage.REFERRAL, Stage.SUITABILITY, Stage.MRI, Stage.PRE_ASSESSMENT, Stage.CONSENT):
+            make_pathway(
+                stage=stage,
+                referral=long_ago,
+                actor=actor,
+                moves=[(Stage.SUITABILITY, local(long_ago + datetime.timedelta(days=3)))],
+            )
+        make_pathway(stage=Stage.PROCEDURE, planned_procedure_on=today)
+        make_pathway(stage=Stage.RECOVERY)
+        recorded = make_pathway(stage=Stage.MRI)
+        add_record(recorded, Stage.MRI)
+        make_pathway(stage=Stage.PROCEDURE, exit_state=ExitState.DID_NOT_ATTEND)
+
+
+def _queries(client, url: str) -> int:
+    client.get(url)  # warm up (session, first-request work)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert response.status_code == 200, url
+    return len(context.captured_queries)
+
+
+PAGES = [
+    "/",
+    reverse("dashboard:dashboard"),
+    reverse("pathway:list"),
+    reverse("pathway:list") + "?blocked=on&overdue=any",
+]
+
+
+@pytest.mark.parametrize("role", ["radiologist", "consultant", "nurse", "manager"])
+def test_query_count_is_the_same_for_1_and_50_rows(request, client_for, reference_data, consultant, role):
+    user = request.getfixturevalue(role)
+    client = client_for(user)
+    pages = PAGES + ([reverse("dashboard:export")] if user.has_perm("pathway.export_pathways") else [])
+    populate(1, consultant)
+    one = {url: _queries(client, url) for url in pages}
+    populate(49, consultant)
+    fifty = {url: _queries(client, url) for url in pages}
+    assert fifty == one
+    # And the lists really hold 50 rows now (20 shown per worklist, 25 per page).
+    response = client.get("/")
+    for worklist in response.context["worklists"]:
+        assert worklist.total >= 50, worklist.key

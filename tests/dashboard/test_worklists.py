@@ -1,0 +1,147 @@
+"""Each role's worklists: exactly which pathways appear on which list, and where each item links."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from dashboard.selectors import worklist_counts, worklists_for_user
+from pathway.models import ExitState, Priority, Stage
+from tests.dashboard.helpers import add_record, make_pathway
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(reference_data):
+    """One pathway per situation a worklist must (or must not) pick up."""
+    today = timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
+    p = {}
+    p["referral"] = make_pathway(stage=Stage.REFERRAL, referral=today - datetime.timedelta(days=3))
+    p["referral_urgent"] = make_pathway(
+        stage=Stage.REFERRAL, referral=today - datetime.timedelta(days=1), priority=Priority.URGENT
+    )
+    p["suitability_due"] = make_pathway(stage=Stage.SUITABILITY, referral=today - datetime.timedelta(days=10))
+    p["suitability_done"] = make_pathway(stage=Stage.SUITABILITY)
+    add_record(p["suitability_done"], Stage.SUITABILITY)
+    p["mri_due"] = make_pathway(stage=Stage.MRI)
+    p["mri_done"] = make_pathway(stage=Stage.MRI)
+    add_record(p["mri_done"], Stage.MRI)
+    p["pre_due"] = make_pathway(stage=Stage.PRE_ASSESSMENT, planned_procedure_on=tomorrow)
+    p["consent_due"] = make_pathway(stage=Stage.CONSENT, planned_procedure_on=tomorrow)
+    p["consent_today"] = make_pathway(stage=Stage.CONSENT, planned_procedure_on=today)
+    p["procedure_today"] = make_pathway(stage=Stage.PROCEDURE, planned_procedure_on=today)
+    p["procedure_tomorrow"] = make_pathway(stage=Stage.PROCEDURE, planned_procedure_on=tomorrow)
+    p["recovery"] = make_pathway(stage=Stage.RECOVERY, planned_procedure_on=today)
+    p["closed_suitability"] = make_pathway(stage=Stage.SUITABILITY, exit_state=ExitState.NOT_SUITABLE)
+    p["closed_today"] = make_pathway(
+        stage=Stage.PROCEDURE, exit_state=ExitState.DID_NOT_ATTEND, planned_procedure_on=today
+    )
+    return p
+
+
+def _lists(user) -> dict[str, list[int]]:
+    return {wl.key: [item.pathway.pk for item in wl.items] for wl in worklists_for_user(user=user)}
+
+
+def _ids(p, *names):
+    return [p[n].pk for n in names]
+
+
+# Which lists each role sees, and exactly what is on them, in order (design.md 1; issue 6).
+EXPECTED = {
+    "radiologist": {
+        "suitability": ("referral_urgent", "suitability_due", "referral"),
+        "mri": ("mri_due",),
+        "procedure_today": ("consent_today", "procedure_today"),
+    },
+    "consultant": {
+        "suitability": ("referral_urgent", "suitability_due", "referral"),
+        "mri": ("mri_due",),
+        "procedure_today": ("consent_today", "procedure_today"),
+        "consent": ("consent_today", "consent_due"),
+        "awaiting_decision": ("suitability_done", "mri_done"),
+    },
+    "nurse": {
+        "pre_assessment": ("pre_due",),
+        "recovery": ("recovery",),
+    },
+}
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_each_role_sees_exactly_its_items(request, seeded, role):
+    user = request.getfixturevalue(role)
+    lists = _lists(user)
+    expected = {key: _ids(seeded, *names) for key, names in EXPECTED[role].items()}
+    assert set(lists) == set(expected)
+    for key, ids in expected.items():
+        if key == "awaiting_decision":
+            assert sorted(lists[key]) == sorted(ids), key
+        else:
+            assert lists[key] == ids, key
+
+
+def test_manager_has_no_worklists_but_the_service_summary(client_for, manager, seeded):
+    assert worklists_for_user(user=manager) == []
+    response = client_for(manager).get("/")
+    assert response.status_code == 200
+    assert reverse("dashboard:dashboard") in response.content.decode()
+    assert response.context["census"].open_total == 12
+
+
+def test_closed_pathways_never_appear(radiologist, consultant, nurse, seeded):
+    closed = {seeded["closed_suitability"].pk, seeded["closed_today"].pk}
+    for user in (radiologist, consultant, nurse):
+        for ids in _lists(user).values():
+            assert not closed & set(ids)
+
+
+def test_counts_match_lists_and_feed_the_nav_badge(client_for, consultant, nurse, seeded):
+    counts = worklist_counts(user=consultant)
+    assert counts == {
+        "suitability": 3,
+        "mri": 1,
+        "procedure_today": 2,
+        "consent": 2,
+        "awaiting_decision": 2,
+    }
+    response = client_for(nurse).get(reverse("pathway:list"))
+    assert response.context["nav_counts"].total == 2
+    assert 'My worklist <span class="badge text-bg-light">2</span>' in response.content.decode()
+
+
+def test_items_link_to_the_form_that_clears_them(consultant, seeded):
+    lists = {wl.key: wl for wl in worklists_for_user(user=consultant)}
+    urls = {(key, item.pathway.pk): item.url for key, wl in lists.items() for item in wl.items}
+    detail = lambda p: reverse("pathway:detail", kwargs={"pk": p.pk})  # noqa: E731
+    # A referral has not reached suitability yet: its pathway page moves it on.
+    assert urls[("suitability", seeded["referral"].pk)] == detail(seeded["referral"])
+    # A pathway at the stage links to that stage's form (or its page until the form exists).
+    suitability_form = reverse("pathway:suitability", kwargs={"pk": seeded["suitability_due"].pk})
+    assert urls[("suitability", seeded["suitability_due"].pk)] == suitability_form
+    assert urls[("mri", seeded["mri_due"].pk)] == reverse("pathway:mri", kwargs={"pk": seeded["mri_due"].pk})
+    # A decision is taken on the pathway page, where the gate's reasons are shown.
+    assert urls[("awaiting_decision", seeded["mri_done"].pk)] == detail(seeded["mri_done"])
+
+
+def test_worklist_page_shows_each_list_with_links(client_for, radiologist, seeded):
+    response = client_for(radiologist).get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    for key in ("suitability", "mri", "procedure_today"):
+        assert f'data-worklist="{key}"' in html
+    assert 'data-worklist="consent"' not in html
+    assert reverse("pathway:mri", kwargs={"pk": seeded["mri_due"].pk}) in html
+
+
+def test_long_list_shows_first_items_and_the_total(nurse, reference_data):
+    for _ in range(5):
+        make_pathway(stage=Stage.RECOVERY)
+    (recovery,) = [wl for wl in worklists_for_user(user=nurse, limit=3) if wl.key == "recovery"]
+    assert len(recovery.items) == 3
+    assert recovery.total == 5
