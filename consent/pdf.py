@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import mimetypes
 from dataclasses import dataclass
 
 from django.contrib.staticfiles import finders
@@ -30,7 +31,8 @@ class ProjectStaticFetcher(URLFetcher):
             if path:
                 with open(path, "rb") as handle:
                     body = handle.read()
-                return URLFetcherResponse(url, body=body)
+                content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
         raise FatalURLFetchingError(f"PDF rendering may not fetch {url[:60]}")
 
 

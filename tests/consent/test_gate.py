@@ -61,8 +61,6 @@ def test_a_reason_accounts_for_a_risk_not_discussed(ready_pathway):
     assert unmet(ready_pathway) == []
 
 
-
-
 def test_signed_but_not_confirmed(ready_pathway):
     ConsentRecordFactory(pathway=ready_pathway, signed=True)
     assert unmet(ready_pathway) == ["The consent has not been confirmed on the day by the operator."]
