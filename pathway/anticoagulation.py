@@ -20,15 +20,29 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 OTHER = "other"
+LIST_START = datetime.time(8, 0)
 
 
 @dataclass(frozen=True)
 class Band:
-    """A hold that applies when creatinine clearance is above `crcl_above` (None: any clearance)."""
+    """A hold that applies when creatinine clearance is above `crcl_low` (or at it, when
+    `inclusive`); `crcl_low` None means any clearance."""
 
-    crcl_above: int | None
+    crcl_low: int | None
     hold_days: int = 0
     hold_hours: int = 0
+    inclusive: bool = False
+
+    def applies(self, crcl: Decimal | None) -> bool:
+        if self.crcl_low is None:
+            return True
+        if crcl is None:
+            return False
+        return crcl >= self.crcl_low if self.inclusive else crcl > self.crcl_low
+
+    @property
+    def limit_text(self) -> str:
+        return f"{'at least' if self.inclusive else 'above'} {self.crcl_low} mL/min"
 
 
 @dataclass(frozen=True)
@@ -45,17 +59,12 @@ class DrugRule:
 
     @property
     def needs_crcl(self) -> bool:
-        return any(band.crcl_above is not None for band in self.bands)
-
-    @property
-    def crcl_limit(self) -> int | None:
-        """Below (or at) this clearance no band applies: a clinician writes the plan."""
-        limits = [band.crcl_above for band in self.bands]
-        return None if None in limits else min(limits)
+        return any(band.crcl_low is not None for band in self.bands)
 
     def band_for(self, crcl: Decimal | None) -> Band | None:
+        """The first band (highest clearance first) that applies; None below the table's limit."""
         for band in self.bands:
-            if band.crcl_above is None or (crcl is not None and crcl > band.crcl_above):
+            if band.applies(crcl):
                 return band
         return None
 
@@ -111,7 +120,7 @@ DRUG_LIST: tuple[DrugRule, ...] = (
         "Dabigatran",
         "anticoagulant",
         # 2 days above 50 mL/min; 4 days at 30-50 mL/min.
-        (Band(50, hold_days=2), Band(29, hold_days=4)),
+        (Band(50, hold_days=2), Band(30, hold_days=4, inclusive=True)),
         restart_after_hours=48,
         restart_tag="[U]",
         evidence_tag="[A]",
@@ -151,8 +160,8 @@ DRUG_LIST: tuple[DrugRule, ...] = (
         "fondaparinux",
         "Fondaparinux",
         "anticoagulant",
-        # 2-3 days above 50 mL/min, 3-5 days below (the longer end held); below 30 needs a plan [I].
-        (Band(50, hold_days=3), Band(29, hold_days=5)),
+        # 2-3 days above 50 mL/min, 3-5 days at or below (the longer end held); below 30 needs a plan [I].
+        (Band(50, hold_days=3), Band(30, hold_days=5, inclusive=True)),
         restart_after_hours=48,
         restart_tag="[U]",
         evidence_tag="[S]",
@@ -269,7 +278,7 @@ def hold_plan(
         return HoldPlan(
             **base,
             needs_written_plan=True,
-            why=f"creatinine clearance {crcl} mL/min is not above {rule.crcl_limit}",
+            why=f"creatinine clearance {crcl} mL/min; the table covers {rule.bands[-1].limit_text}",
         )
     if procedure_on is None:
         return HoldPlan(**base, needs_written_plan=False, why="no planned procedure date")
@@ -277,9 +286,13 @@ def hold_plan(
         last = procedure_on - datetime.timedelta(days=band.hold_days + 1)
         timing = f"Last dose {_day(last)}; none for {band.hold_days} full days before, nor on the day."
     else:
-        days_before = math.ceil(band.hold_hours / 24)
-        last = procedure_on - datetime.timedelta(days=days_before)
-        timing = f"Stop at least {band.hold_hours} hours before the procedure (last dose no later than {_day(last)})."
+        # Hour holds are timed from the start of the list, the earliest the procedure can be.
+        stop = datetime.datetime.combine(procedure_on, LIST_START) - datetime.timedelta(hours=band.hold_hours)
+        last = stop.date()
+        timing = (
+            f"Stop at least {band.hold_hours} hours before the procedure: by {stop:%H:%M} on {_day(last)} "
+            f"for a {LIST_START:%H:%M} start."
+        )
     restart = procedure_on + datetime.timedelta(days=math.ceil(rule.restart_after_hours / 24))
     advice = (
         f"Restart {_day(restart)} ({rule.restart_after_hours} h after the procedure) if there is no bleeding, "
