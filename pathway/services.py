@@ -171,9 +171,11 @@ def _procedure_for_day(*, acting_user, pathway: Pathway):
     """The pathway's procedure record, created (empty) by the first checklist answer of the day."""
     from pathway.models import Procedure
 
-    procedure = workflow.stage_record(pathway, Stage.PROCEDURE)
+    # Read afresh (not the pathway's cached copy) and cache it on the pathway for the workflow checks.
+    procedure = Procedure.objects.filter(pathway=pathway).first()
     if procedure is None:
         procedure = save_versioned(instance=Procedure(pathway=pathway), expected_version=None, acting_user=acting_user)
+    pathway.procedure = procedure
     return procedure
 
 
@@ -278,9 +280,10 @@ def record_complication(*, acting_user, pathway: Pathway, complication):
 def _recovery_for(*, acting_user, pathway: Pathway):
     from pathway.models import Recovery
 
-    recovery = workflow.stage_record(pathway, Stage.RECOVERY)
+    recovery = Recovery.objects.filter(pathway=pathway).first()
     if recovery is None:
         recovery = save_versioned(instance=Recovery(pathway=pathway), expected_version=None, acting_user=acting_user)
+    pathway.recovery = recovery
     return recovery
 
 

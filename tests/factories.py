@@ -303,3 +303,157 @@ class ConsentWithdrawalFactory(factory.django.DjangoModelFactory):
     timing = "before"
     reason = "Wants to try more physiotherapy first."
     recorded_by_name = "Colin Consultant"
+
+
+# --- the day and after (issue 5) -----------------------------------------------------------------
+
+
+def _minutes_ago(n: int):
+    return lambda: timezone.now() - datetime.timedelta(minutes=n)
+
+
+class ProcedureFactory(factory.django.DjangoModelFactory):
+    """A procedure recorded in full (team, times, guidance, sedation), before any checklist answer."""
+
+    class Meta:
+        model = "pathway.Procedure"
+
+    pathway = factory.SubFactory(PathwayFactory, current_stage="procedure")
+    operator = factory.SubFactory(UserFactory, role="Consultant")
+    anaesthesia = "la_sedation"
+    sedation_drugs = factory.LazyFunction(
+        lambda: [{"drug": "midazolam", "dose": "2", "unit": "mg", "route": "IV", "time": "09:05"}]
+    )
+    local_anaesthetic = "Lidocaine 1% 10 mL"
+    guidance = factory.LazyFunction(lambda: ["fluoro_biplane"])
+    started_at = factory.LazyFunction(_minutes_ago(90))
+    ended_at = factory.LazyFunction(_minutes_ago(50))
+    post_ct_done = True
+    post_ct_findings = "Good cement fill; no leak."
+    fluoroscopy_seconds = Decimal("185.0")
+    dap_value = Decimal("1250")
+    dap_unit = "cGy.cm2"
+
+
+class SafetyChecklistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pathway.SafetyChecklistItem"
+
+    procedure = factory.SubFactory(ProcedureFactory)
+    phase = "sign_in"
+    item = "identity"
+    response = "yes"
+    answered_by = factory.SubFactory(UserFactory, role="Radiologist")
+
+
+class TreatedLevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pathway.TreatedLevel"
+
+    procedure = factory.SubFactory(ProcedureFactory)
+    level = "T12"
+    approach = "transpedicular"
+    laterality = "bipedicular"
+    needle_gauge = 11
+    cement_product = "PMMA bone cement"
+    cement_lot = factory.Sequence(lambda n: f"LOT{n:05d}")
+    cement_expiry = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=300))
+    cement_volume_ml = Decimal("4.5")
+
+
+class ComplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pathway.Complication"
+
+    pathway = factory.SubFactory(PathwayFactory, current_stage="recovery")
+    other_type = "Vasovagal episode"
+    onset_at = factory.LazyFunction(_minutes_ago(30))
+    detected_at_stage = "recovery"
+    grade_system = "cirse"
+    grade = "1"
+    management = "Lay flat, IV fluids."
+    outcome = "resolved"
+
+
+class RecoveryFactory(factory.django.DjangoModelFactory):
+    """Every discharge criterion met except the observations (added separately)."""
+
+    class Meta:
+        model = "pathway.Recovery"
+
+    pathway = factory.SubFactory(PathwayFactory, current_stage="recovery")
+    arrived_at = factory.LazyFunction(_minutes_ago(200))
+    bed_rest_started_at = factory.LazyFunction(_minutes_ago(190))
+    bed_rest_ended_at = factory.LazyFunction(_minutes_ago(60))
+    first_mobilised_at = factory.LazyFunction(_minutes_ago(50))
+    pain_controlled = True
+    mobilised_safely = True
+    puncture_site_dry = True
+    responsible_adult_confirmed = True
+    advice_no_driving = True
+    advice_adult_overnight = True
+    advice_no_aspirin = True
+    advice_painkillers = True
+    advice_anticoagulants = True
+    advice_warning_signs = True
+    advice_contact = True
+    advice_bone_health = True
+    advice_follow_up = True
+
+
+class ObservationSetFactory(factory.django.DjangoModelFactory):
+    """Normal observations (NEWS2 0) with normal legs."""
+
+    class Meta:
+        model = "pathway.ObservationSet"
+
+    recovery = factory.SubFactory(RecoveryFactory)
+    taken_at = factory.LazyFunction(timezone.now)
+    respiration_rate = 16
+    spo2 = 97
+    systolic_bp = 132
+    diastolic_bp = 78
+    pulse = 74
+    consciousness = "A"
+    temperature_c = Decimal("36.7")
+    pain_nrs = 3
+    left_leg_power = 5
+    right_leg_power = 5
+    left_leg_sensation = "normal"
+    right_leg_sensation = "normal"
+    puncture_site = "dry"
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    """A follow-up due today, not yet recorded."""
+
+    class Meta:
+        model = "pathway.FollowUp"
+
+    pathway = factory.SubFactory(PathwayFactory, current_stage="follow_up")
+    due_on = factory.LazyFunction(timezone.localdate)
+    window_opens_on = factory.LazyAttribute(lambda o: o.due_on - datetime.timedelta(days=7))
+    window_closes_on = factory.LazyAttribute(lambda o: o.due_on + datetime.timedelta(days=14))
+
+    class Params:
+        recorded = factory.Trait(
+            reviewed_on=factory.LazyFunction(timezone.localdate),
+            method="telephone",
+            pain_rest=2,
+            pain_activity=3,
+            odi_1=1,
+            odi_2=0,
+            odi_3=2,
+            odi_4=1,
+            odi_5=1,
+            odi_6=1,
+            odi_7=0,
+            odi_8=None,
+            odi_9=1,
+            odi_10=1,
+            analgesic_use="non_opioid",
+            new_fracture=False,
+            complications_since_discharge=False,
+            bone_health_confirmed=True,
+            outcome="discharged",
+        )
