@@ -4,6 +4,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from pathway.models import (
     Allergy,
     AntithromboticMedicine,
+    Complication,
+    FollowUp,
+    ObservationSet,
+    Procedure,
+    Recovery,
+    SafetyChecklistItem,
+    TreatedLevel,
     MriLevelFinding,
     MriScan,
     Pathway,
@@ -107,3 +114,70 @@ class PreAssessmentAdmin(NoDeleteAdmin):
     list_display = ("pathway", "assessed_on", "asa_grade", "inr", "platelets")
     raw_id_fields = ("pathway",)
     inlines = [AllergyInline, AntithromboticMedicineInline]
+
+
+# --- the day and after (issue 5): read-only here, because every write has a gate (checklist order,
+# levels on the consent, discharge criteria) that lives in the services; history is shown.
+
+
+class ReadOnlyClinicalAdmin(NoDeleteAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SafetyChecklistItemInline(ReadOnlyInline):
+    model = SafetyChecklistItem
+    fields = ("phase", "item", "response", "answered_by", "answered_at")
+
+
+class TreatedLevelInline(ReadOnlyInline):
+    model = TreatedLevel
+    fields = ("level", "laterality", "cement_volume_ml", "leak_seen", "leak_sites", "cement_lot")
+
+
+class ObservationSetInline(ReadOnlyInline):
+    model = ObservationSet
+    fields = ("taken_at", "respiration_rate", "spo2", "systolic_bp", "pulse", "consciousness", "temperature_c")
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(ReadOnlyClinicalAdmin):
+    list_display = ("pathway", "operator", "started_at", "anaesthesia", "dap_value", "dap_unit")
+    raw_id_fields = ("pathway",)
+    inlines = [SafetyChecklistItemInline, TreatedLevelInline]
+
+
+@admin.register(Complication)
+class ComplicationAdmin(ReadOnlyClinicalAdmin):
+    list_display = ("pathway", "risk", "other_type", "onset_at", "grade_system", "grade", "outcome")
+    list_filter = ("grade_system", "grade", "detected_at_stage", "outcome")
+    raw_id_fields = ("pathway",)
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(ReadOnlyClinicalAdmin):
+    list_display = ("pathway", "arrived_at", "bed_rest_started_at", "bed_rest_ended_at", "discharged_at")
+    raw_id_fields = ("pathway",)
+    inlines = [ObservationSetInline]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyClinicalAdmin):
+    list_display = ("pathway", "due_on", "window_closes_on", "reviewed_on", "outcome", "completed_at")
+    list_filter = ("outcome",)
+    raw_id_fields = ("pathway",)
