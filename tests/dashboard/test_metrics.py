@@ -223,3 +223,19 @@ def test_stage_intervals_follow_the_cohort(moves, consultant, make_user):
     referral = result.intervals[0]
     assert referral.overall.n == 1
     assert referral.overall.median == pytest.approx(7)
+
+
+def test_interval_cache_sees_a_new_movement_at_once(moves, consultant):
+    cohort = Pathway.objects.all()
+    before = metrics.stage_intervals(cohort, today=TODAY).intervals[0].overall.n
+    pathway = Pathway.objects.filter(current_stage=Stage.SUITABILITY).first()
+    pathway.transitions.create(
+        kind="advance",
+        from_stage=Stage.SUITABILITY,
+        to_stage=Stage.MRI,
+        acting_user=consultant,
+        at=local(datetime.date(2026, 6, 10)),
+    )
+    after = metrics.stage_intervals(cohort, today=TODAY)
+    assert after.intervals[0].overall.n == before
+    assert after.intervals[1].by_month["2026-06"].n == 1
