@@ -597,7 +597,7 @@ class MriLevelFinding(ClinicalRecord):
         decimal_places=1,
         null=True,
         blank=True,
-        validators=_decimal_range("0", "100", "%"),
+        validators=_decimal_range("0", "100", "%%"),
     )
     posterior_wall = models.CharField(max_length=10, choices=PosteriorWall.choices, default=PosteriorWall.INTACT)
     retropulsion_mm = models.DecimalField(
@@ -614,7 +614,7 @@ class MriLevelFinding(ClinicalRecord):
         decimal_places=1,
         null=True,
         blank=True,
-        validators=_decimal_range("0", "100", "%"),
+        validators=_decimal_range("0", "100", "%%"),
     )
     intravertebral_cleft = models.BooleanField(default=False)  # leak risk factor [E][R47]
     cortical_disruption = models.BooleanField(default=False)  # leak risk factor [E][R47]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.functional import cached_property
 
-from pathway import services, workflow
+from pathway import selectors, services, workflow
 from pathway.models import Stage
 from pathway.preprocedure_forms import (
     AllergyInlineFormSet,
@@ -29,8 +29,10 @@ class CheckedStageFormView(StageFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.checks_gate is not None and self.pathway.is_open:
+            # What is saved, not the form being edited (which may hold invalid input).
+            saved = selectors.get_pathway_for_user(user=self.request.user, pathway_id=self.pathway.pk)
             context["gate_stage"] = self.checks_gate
-            context["gate_reasons"] = workflow.gate_reasons(self.pathway, self.checks_gate)
+            context["gate_reasons"] = workflow.gate_reasons(saved, self.checks_gate)
         return context
 
 

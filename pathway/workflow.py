@@ -149,9 +149,11 @@ def stage_record(pathway: Pathway, stage: Stage):
         return _current_consent(pathway)
     name = STAGE_RECORD_NAME[stage]
     try:
-        return getattr(pathway, name)
+        record = getattr(pathway, name)
     except (ObjectDoesNotExist, AttributeError):
         return None
+    # A form being filled in links an unsaved record to the pathway; it is not recorded yet.
+    return record if record.pk is not None else None
 
 
 def _current_consent(pathway: Pathway):
