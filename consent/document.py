@@ -81,4 +81,5 @@ def document_context(*, consent: ConsentRecord, event: str, event_at) -> dict:
 
 def render_consent_pdf(*, consent: ConsentRecord, event: str, event_at) -> SealedPdf:
     context = document_context(consent=consent, event=event, event_at=event_at)
-    return render_sealed_pdf("consent/pdf/consent.html", "consent/pdf/verification_overlay.html", context)
+    caption = f"Consent {consent.pk}, {context['event'].label.lower()} {context['event_at']:%-d %b %Y %H:%M}."
+    return render_sealed_pdf("consent/pdf/consent.html", context, caption=caption)

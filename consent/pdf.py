@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -57,7 +58,52 @@ class SealedPdf:
     pages: int
 
 
-def render_sealed_pdf(template_name: str, overlay_template: str, context: dict) -> SealedPdf:
+# Where the verification page leaves room for the fingerprint (static/css/consent_pdf.css .hashbox:
+# 8.6 cm below the top of the content area, whose top margin is 3.1 cm; left margin 1.6 cm).
+_CM = 72 / 2.54
+_HASH_TOP = (3.1 + 8.6) * _CM
+_HASH_LEFT = 1.6 * _CM + 10
+
+
+def _pdf_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def _write_fingerprint(writer: PdfWriter, page: PageObject, lines: list[tuple[str, float, str]]) -> None:
+    """Append a content stream to `page` writing `lines` (font, size, text) in the verification box,
+    with the PDF standard fonts (nothing to embed). The page's own drawing is wrapped in q/Q so its
+    graphics state cannot move our text; only the page object and the new streams are written."""
+    height = float(page.mediabox.height)
+    resources = DictionaryObject(page[NameObject("/Resources")].get_object())
+    fonts = DictionaryObject(resources.get("/Font", DictionaryObject()).get_object())
+    for key, base in (("/FvSans", "/Helvetica"), ("/FvMono", "/Courier-Bold")):
+        fonts[NameObject(key)] = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject(base),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+    resources[NameObject("/Font")] = fonts
+    page[NameObject("/Resources")] = resources
+    y = height - _HASH_TOP - 22
+    ops = ["Q q 0 0 0 rg BT"]
+    for font, size, text in lines:
+        ops.append(f"/{font} {size} Tf 1 0 0 1 {_HASH_LEFT:.2f} {y:.2f} Tm ({_pdf_text(text)}) Tj")
+        y -= size + 8
+    ops.append("ET Q")
+    streams = []
+    for data in (b"q", " ".join(ops).encode("latin-1")):
+        stream = StreamObject()
+        stream.set_data(data)
+        streams.append(writer._add_object(stream))
+    original = page[NameObject("/Contents")]
+    existing = list(original.get_object()) if isinstance(original.get_object(), ArrayObject) else [original]
+    page[NameObject("/Contents")] = ArrayObject([streams[0], *existing, streams[1]])
+
+
+def render_sealed_pdf(template_name: str, context: dict, *, caption: str = "") -> SealedPdf:
     """Render the record, hash its bytes, then append (as a PDF incremental update, which leaves the
     record's bytes untouched) the hash written onto the record's last page, the verification page.
 
@@ -65,9 +111,15 @@ def render_sealed_pdf(template_name: str, overlay_template: str, context: dict) 
     """
     record = render_pdf(template_name, context)
     record_sha256 = hashlib.sha256(record).hexdigest()
-    overlay = render_pdf(overlay_template, {**context, "record_sha256": record_sha256, "record_length": len(record)})
     writer = PdfWriter(io.BytesIO(record), incremental=True)
-    writer.pages[-1].merge_page(PdfReader(io.BytesIO(overlay)).pages[0])
+    lines = [
+        ("FvSans", 10, "SHA-256 of the consent record:"),
+        ("FvMono", 10, record_sha256),
+        ("FvSans", 10, f"N (length of the record in bytes): {len(record)}"),
+    ]
+    if caption:
+        lines.append(("FvSans", 9, caption))
+    _write_fingerprint(writer, writer.pages[-1], lines)
     out = io.BytesIO()
     writer.write(out)
     content = out.getvalue()
