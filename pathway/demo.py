@@ -213,7 +213,7 @@ Filler = Callable[["DemoBuilder", list[DemoPathway]], None]
 STAGE_FILLERS: list[tuple[Stage, Filler]] = []
 
 # Modules whose import registers stage fillers (each stage's demo records live beside its app).
-FILLER_MODULES: list[str] = ["pathway.demo_preprocedure"]
+FILLER_MODULES: list[str] = ["pathway.demo_preprocedure", "consent.demo", "pathway.demo_day"]
 
 
 def register_filler(stage: Stage) -> Callable[[Filler], Filler]:
