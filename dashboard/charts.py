@@ -53,4 +53,18 @@ def charts_for(figures: Dashboard) -> dict[str, dict]:
             "unit": "days",
         },
     }
+    mri = figures.mri
+    charts["chart-mri"] = bar(
+        [f"Under {mri.standard_weeks} weeks", f"{mri.standard_weeks} weeks or more"],
+        "Waiting for MRI review",
+        [mri.within, mri.over],
+    )
+    comp = figures.complications
+    charts["chart-complications"] = bar(
+        [f"{r.type} ({r.grade_system} {r.grade})" for r in comp.rows],
+        "Per 100 procedures",
+        [None if r.per_100 is None else round(r.per_100, 2) for r in comp.rows],
+        horizontal=True,
+        unit="per 100 procedures",
+    )
     return charts

@@ -321,9 +321,16 @@ class Dashboard:
     census: Census
     rtt: RttPosition
     intervals: StageIntervals
+    mri: object
+    overdue_follow_ups: object
+    checklist: object
+    complications: object
+    outcomes: object
 
 
 def dashboard(cohort, *, today: datetime.date | None = None) -> Dashboard:
+    from dashboard import service_metrics
+
     today = today or timezone.localdate()
     rules = rule_values()
     return Dashboard(
@@ -331,6 +338,11 @@ def dashboard(cohort, *, today: datetime.date | None = None) -> Dashboard:
         census=census(cohort),
         rtt=rtt_position(cohort, today=today, rules=rules),
         intervals=stage_intervals(cohort, today=today),
+        mri=service_metrics.mri_waits(cohort, today=today, rules=rules),
+        overdue_follow_ups=service_metrics.overdue_follow_ups(cohort, today=today),
+        checklist=service_metrics.checklist_completeness(cohort),
+        complications=service_metrics.complications(cohort),
+        outcomes=service_metrics.outcomes(cohort),
     )
 
 

@@ -14,16 +14,101 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import Combinable
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from pathway.models import Pathway, PathwayStatus, Priority, Stage
+from pathway.models import Pathway, PathwayStatus, Priority, Stage, rule_value
 from pathway.queues import at_stage_q, awaiting_decision_q, before_q, without_record_q
 from pathway.selectors import pathways_for_user
 from pathway.templatetags.pathway_tags import stage_form_url
+
+# --- conditions on the stage records ---------------------------------------------------------------
+
+
+def _consents():
+    from consent.models import ConsentRecord
+
+    return ConsentRecord.objects.current().in_force().filter(pathway=OuterRef("pk"))
+
+
+def consent_in_force_q() -> Q:
+    """The pathway's current consent is signed and not withdrawn."""
+    return Q(Exists(_consents()))
+
+
+def unconfirmed_consent_q() -> Q:
+    """Signed, not withdrawn, and not yet confirmed on the day (two-stage consent, domain.md 5.6)."""
+    return Q(Exists(_consents().filter(confirmations__isnull=True)))
+
+
+class DaysBefore(Func):
+    """`expression` minus a whole number of days, as a date, on SQLite and PostgreSQL alike."""
+
+    output_field = DateField()
+
+    def __init__(self, expression, days: int):
+        super().__init__(expression)
+        self.days = int(days)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, '-{self.days} days')", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql})::date - {self.days})", params
+
+
+def bloods_expire_before_procedure_q(today: datetime.date) -> Q:
+    """Listed for today or later, not yet treated, and a recorded blood result (Hb, platelets, INR,
+    creatinine/eGFR) will be older than the validity window on the procedure day (rule
+    lab_validity_days, domain.md 4.2)."""
+    from pathway.models import PreAssessment
+
+    days = int(rule_value("lab_validity_days"))
+    cut = DaysBefore(OuterRef("planned_procedure_on"), days)
+    stale = Q(pk__in=[])
+    for sampled in ("hb_sampled_on", "platelets_sampled_on", "inr_sampled_on", "renal_sampled_on"):
+        stale |= Q(**{f"{sampled}__lt": cut})
+    records = PreAssessment.objects.filter(pathway=OuterRef("pk")).filter(stale)
+    return Q(planned_procedure_on__gte=today) & before_q(Stage.RECOVERY) & Q(Exists(records))
+
+
+def _follow_ups():
+    from pathway.models import FollowUp
+
+    return FollowUp.objects.pending().filter(pathway=OuterRef("pk"))
+
+
+def follow_up_due_q(today: datetime.date) -> Q:
+    """The 4-week review's window has opened and it is not done (FollowUp.due / overdue, domain.md 8.1)."""
+    return Q(Exists(_follow_ups().filter(window_opens_on__lte=today)))
+
+
+def follow_up_overdue_q(today: datetime.date) -> Q:
+    return Q(Exists(_follow_ups().filter(window_closes_on__lt=today)))
+
+
+def follow_up_due_on():
+    from pathway.models import FollowUp
+
+    return Subquery(FollowUp.objects.filter(pathway=OuterRef("pk")).values("due_on")[:1])
+
 
 # --- the worklists --------------------------------------------------------------------------------
 
@@ -36,7 +121,7 @@ class WorklistSpec:
     permissions: tuple[str, ...]
     stage: Stage  # the form that clears an item
     condition: Callable[[datetime.date], Q]
-    order_by: tuple[str, ...] = ("stage_entered_at", "id")
+    order_by: tuple = ("stage_entered_at", "id")
     date_label: str = "Waiting since"
     date_expr: Callable[[], Combinable] = field(default=lambda: F("stage_entered_at"))
     flag: Callable[[datetime.date], Q] | None = None
@@ -87,12 +172,23 @@ SPECS: tuple[WorklistSpec, ...] = (
     WorklistSpec(
         key="consent",
         title="Consents to take",
-        description="Patients ready for the consent discussion.",
+        description="Patients ready for the consent discussion, with no signed consent in force.",
         permissions=(roles.RECORD_CONSENT,),
         stage=Stage.CONSENT,
-        condition=lambda today: at_stage_q(Stage.CONSENT),
-        order_by=("planned_procedure_on", "stage_entered_at", "id"),
+        condition=lambda today: at_stage_q(Stage.CONSENT) & ~consent_in_force_q(),
+        order_by=(F("planned_procedure_on").asc(nulls_last=True), "stage_entered_at", "id"),
         date_label="Planned procedure",
+        date_expr=lambda: F("planned_procedure_on"),
+    ),
+    WorklistSpec(
+        key="confirm_today",
+        title="Consents to confirm today",
+        description="Listed for today with a signed consent not yet confirmed by the operator (second stage).",
+        permissions=(roles.RECORD_CONSENT,),
+        stage=Stage.CONSENT,
+        condition=lambda today: Q(planned_procedure_on=today) & before_q(Stage.RECOVERY) & unconfirmed_consent_q(),
+        order_by=("id",),
+        date_label="Planned",
         date_expr=lambda: F("planned_procedure_on"),
     ),
     WorklistSpec(
@@ -112,7 +208,18 @@ SPECS: tuple[WorklistSpec, ...] = (
         permissions=(roles.RECORD_PRE_ASSESSMENT,),
         stage=Stage.PRE_ASSESSMENT,
         condition=lambda today: at_stage_q(Stage.PRE_ASSESSMENT) & without_record_q(Stage.PRE_ASSESSMENT),
-        order_by=("planned_procedure_on", "stage_entered_at", "id"),
+        order_by=(F("planned_procedure_on").asc(nulls_last=True), "stage_entered_at", "id"),
+        date_label="Planned procedure",
+        date_expr=lambda: F("planned_procedure_on"),
+    ),
+    WorklistSpec(
+        key="bloods_expiring",
+        title="Bloods out of date by the procedure",
+        description="A blood result will be older than its validity window on the planned procedure day: repeat it.",
+        permissions=(roles.RECORD_PRE_ASSESSMENT,),
+        stage=Stage.PRE_ASSESSMENT,
+        condition=bloods_expire_before_procedure_q,
+        order_by=(F("planned_procedure_on").asc(nulls_last=True), "id"),
         date_label="Planned procedure",
         date_expr=lambda: F("planned_procedure_on"),
     ),
@@ -123,6 +230,21 @@ SPECS: tuple[WorklistSpec, ...] = (
         permissions=(roles.RECORD_RECOVERY,),
         stage=Stage.RECOVERY,
         condition=lambda today: at_stage_q(Stage.RECOVERY),
+    ),
+    WorklistSpec(
+        key="follow_up",
+        title="Follow-ups due and overdue",
+        description="4-week reviews whose window has opened; overdue ones are marked.",
+        # The follow-up clinic is nurse-led (domain.md 10): the list goes to those who run recovery and
+        # follow-up; radiologists may still record a review from the pathway.
+        permissions=(roles.RECORD_FOLLOW_UP, roles.RECORD_RECOVERY),
+        stage=Stage.FOLLOW_UP,
+        condition=follow_up_due_q,
+        order_by=("item_date", "id"),
+        date_label="Due",
+        date_expr=follow_up_due_on,
+        flag=follow_up_overdue_q,
+        flag_label="Overdue",
     ),
 )
 

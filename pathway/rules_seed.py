@@ -182,6 +182,14 @@ RULES: list[dict] = [
         "source": "Diagnostic 6-week standard, domain.md 3 [R82]",
     },
     {
+        "key": "diagnostic_standard_pct",
+        "label": "Share of patients waiting under the diagnostic standard (operational target)",
+        "value": "99",
+        "unit": "%",
+        "evidence_tag": "[A]",
+        "source": "Diagnostic waits: 99% within 6 weeks, domain.md 9 [R82]",
+    },
+    {
         "key": "consent_quality_standard_pct",
         "label": "Consent quality standard",
         "value": "95",

@@ -141,7 +141,7 @@ def test_dashboard_needs_the_dashboard_permission(client_for, make_user, referen
 def test_dashboard_page_has_a_table_for_every_chart(client_for, manager, cohort):
     html = client_for(manager).get(DASHBOARD).content.decode()
     charts = {part.split('"')[0] for part in html.split('data-chart="')[1:]}
-    assert charts == {"chart-stages", "chart-exits", "chart-rtt", "chart-intervals", "chart-cancellations"}
+    assert charts == {"chart-stages", "chart-exits", "chart-rtt", "chart-intervals", "chart-cancellations", "chart-mri"}
     for chart in charts:
         assert f'id="{chart}"' in html  # the chart's data (json_script)
         assert f'id="table-{chart.removeprefix("chart-")}"' in html  # the same figures as a table

@@ -64,11 +64,14 @@ EXPECTED = {
         "mri": ("mri_due",),
         "procedure_today": ("consent_today", "procedure_today"),
         "consent": ("consent_today", "consent_due"),
+        "confirm_today": (),
         "awaiting_decision": ("suitability_done", "mri_done"),
     },
     "nurse": {
         "pre_assessment": ("pre_due",),
+        "bloods_expiring": (),
         "recovery": ("recovery",),
+        "follow_up": (),
     },
 }
 
@@ -108,6 +111,7 @@ def test_counts_match_lists_and_feed_the_nav_badge(client_for, consultant, nurse
         "mri": 1,
         "procedure_today": 2,
         "consent": 2,
+        "confirm_today": 0,
         "awaiting_decision": 2,
     }
     response = client_for(nurse).get(reverse("pathway:list"))
@@ -145,3 +149,68 @@ def test_long_list_shows_first_items_and_the_total(nurse, reference_data):
     (recovery,) = [wl for wl in worklists_for_user(user=nurse, limit=3) if wl.key == "recovery"]
     assert len(recovery.items) == 3
     assert recovery.total == 5
+
+
+def _items(user, key):
+    (worklist,) = [wl for wl in worklists_for_user(user=user) if wl.key == key]
+    return worklist
+
+
+def test_consents_to_take_and_to_confirm_today(consultant, reference_data):
+    from tests.factories import ConsentConfirmationFactory, ConsentRecordFactory
+
+    today = timezone.localdate()
+    no_consent = make_pathway(stage=Stage.CONSENT, planned_procedure_on=today)
+    draft = make_pathway(stage=Stage.CONSENT)
+    ConsentRecordFactory(pathway=draft)
+    signed_today = make_pathway(stage=Stage.CONSENT, planned_procedure_on=today)
+    ConsentRecordFactory(pathway=signed_today, signed=True)
+    confirmed_today = make_pathway(stage=Stage.PROCEDURE, planned_procedure_on=today)
+    ConsentConfirmationFactory(consent=ConsentRecordFactory(pathway=confirmed_today, signed=True))
+    signed_later = make_pathway(stage=Stage.PROCEDURE, planned_procedure_on=today + datetime.timedelta(days=3))
+    ConsentRecordFactory(pathway=signed_later, signed=True)
+    consent = _items(consultant, "consent")
+    assert [i.pathway.pk for i in consent.items] == [no_consent.pk, draft.pk]
+    confirm = _items(consultant, "confirm_today")
+    assert [i.pathway.pk for i in confirm.items] == [signed_today.pk]
+    assert confirm.items[0].url == reverse("consent:consent", kwargs={"pk": signed_today.pk})
+
+
+def test_bloods_out_of_date_by_the_procedure_day(nurse, reference_data):
+    from tests.factories import PreAssessmentFactory
+
+    today = timezone.localdate()
+    planned = today + datetime.timedelta(days=10)
+    # Validity 28 days (rule lab_validity_days): a sample 38 days before the procedure day is stale,
+    # one exactly 28 days before is still valid on the day.
+    stale = make_pathway(stage=Stage.CONSENT, planned_procedure_on=planned)
+    PreAssessmentFactory(pathway=stale, inr_sampled_on=planned - datetime.timedelta(days=29))
+    valid = make_pathway(stage=Stage.CONSENT, planned_procedure_on=planned)
+    PreAssessmentFactory(
+        pathway=valid,
+        hb_sampled_on=planned - datetime.timedelta(days=28),
+        platelets_sampled_on=planned - datetime.timedelta(days=28),
+        inr_sampled_on=planned - datetime.timedelta(days=28),
+        renal_sampled_on=planned - datetime.timedelta(days=28),
+    )
+    past = make_pathway(stage=Stage.CONSENT, planned_procedure_on=today - datetime.timedelta(days=1))
+    PreAssessmentFactory(pathway=past, inr_sampled_on=today - datetime.timedelta(days=60))
+    treated = make_pathway(stage=Stage.RECOVERY, planned_procedure_on=planned)
+    PreAssessmentFactory(pathway=treated, inr_sampled_on=planned - datetime.timedelta(days=60))
+    bloods = _items(nurse, "bloods_expiring")
+    assert [i.pathway.pk for i in bloods.items] == [stale.pk]
+    assert bloods.items[0].url == reverse("pathway:pre_assessment", kwargs={"pk": stale.pk})
+
+
+def test_follow_ups_due_and_overdue(nurse, radiologist, reference_data):
+    from tests.factories import FollowUpFactory
+
+    today = timezone.localdate()
+    due = FollowUpFactory(due_on=today).pathway
+    overdue = FollowUpFactory(due_on=today - datetime.timedelta(days=20)).pathway
+    FollowUpFactory(due_on=today + datetime.timedelta(days=20))  # window not open yet
+    FollowUpFactory(due_on=today - datetime.timedelta(days=20), recorded=True, completed_at=timezone.now())
+    follow_up = _items(nurse, "follow_up")
+    assert [(i.pathway.pk, i.flagged) for i in follow_up.items] == [(overdue.pk, True), (due.pk, False)]
+    assert follow_up.items[0].url == reverse("pathway:follow_up", kwargs={"pk": overdue.pk})
+    assert "follow_up" not in {wl.key for wl in worklists_for_user(user=radiologist)}

@@ -1,0 +1,213 @@
+"""Dashboard figures built on the stage records (domain.md section 9): MRI waits, overdue follow-ups,
+consent quality, safety-checklist completeness, complications and outcomes.
+
+Each function aggregates in SQL over the cohort (a filtered Pathway queryset): a fixed number of
+queries, whatever the number of pathways.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q
+
+from dashboard.metrics import share
+from pathway.models import (
+    CHECKLIST_ITEMS,
+    Complication,
+    FollowUp,
+    GradeSystem,
+    Pathway,
+    PathwayStatus,
+    Procedure,
+    Stage,
+    SuitabilityAssessment,
+)
+from pathway.queues import record_exists
+from pathway.scores import PAIN_SUCCESS_BELOW
+
+# --- MRI waits (NHS diagnostic standard, domain.md 9 [R82]) ---------------------------------------
+
+
+@dataclass
+class MriWaits:
+    waiting: int
+    within: int
+    over: int
+    share_within: float | None
+    standard_weeks: int
+    standard_pct: Decimal
+    longest: list[Pathway]
+
+    @property
+    def meets_standard(self) -> bool | None:
+        return None if self.share_within is None else self.share_within >= float(self.standard_pct)
+
+
+def mri_waits(cohort, *, today: datetime.date, rules: dict[str, Decimal], limit: int = 20) -> MriWaits:
+    """Open pathways at the MRI stage whose imaging review is not yet recorded, by time since they
+    entered the stage (the request for imaging): within 6 weeks or not, against the 99% target."""
+    weeks = int(rules["diagnostic_wait_weeks"])
+    cut = today - datetime.timedelta(weeks=weeks)
+    waiting = cohort.filter(status=PathwayStatus.OPEN, current_stage=Stage.MRI).filter(~Q(record_exists(Stage.MRI)))
+    counts = waiting.aggregate(total=Count("pk"), over=Count("pk", filter=Q(stage_entered_at__date__lte=cut)))
+    longest = list(
+        waiting.select_related("patient")
+        .filter(stage_entered_at__date__lte=cut)
+        .order_by("stage_entered_at", "id")[:limit]
+    )
+    return MriWaits(
+        waiting=counts["total"],
+        within=counts["total"] - counts["over"],
+        over=counts["over"],
+        share_within=share(counts["total"] - counts["over"], counts["total"]),
+        standard_weeks=weeks,
+        standard_pct=rules["diagnostic_standard_pct"],
+        longest=longest,
+    )
+
+
+# --- follow-ups ------------------------------------------------------------------------------------
+
+
+@dataclass
+class OverdueFollowUps:
+    total: int
+    items: list[FollowUp]
+
+
+def overdue_follow_ups(cohort, *, today: datetime.date, limit: int = 50) -> OverdueFollowUps:
+    """Past the end of the follow-up window and not done (domain.md 8.1: overdue at due + 14 days)."""
+    overdue = FollowUp.objects.overdue(today).filter(pathway__in=cohort.values("pk"))
+    items = list(overdue.select_related("pathway__patient").order_by("window_closes_on", "id")[:limit])
+    return OverdueFollowUps(total=overdue.count(), items=items)
+
+
+# --- safety checklist ------------------------------------------------------------------------------
+
+
+@dataclass
+class ChecklistCompleteness:
+    procedures: int
+    complete: int
+    share_complete: float | None
+
+
+def checklist_completeness(cohort) -> ChecklistCompleteness:
+    """Share of recorded procedures with every sign in, time out and sign out item answered as
+    required (WHO / NatSSIPs via domain.md 9 [R66][R68]: 100% expected)."""
+    required = Q(pk__in=[])
+    needed = 0
+    for phase, items in CHECKLIST_ITEMS.items():
+        for item in items:
+            required |= Q(
+                checklist_items__phase=phase,
+                checklist_items__item=item.code,
+                checklist_items__response__in=list(item.accepted),
+            )
+            needed += 1
+    procedures = Procedure.objects.filter(pathway__in=cohort.values("pk")).annotate(
+        answered=Count("checklist_items", filter=required, distinct=True)
+    )
+    counts = procedures.aggregate(total=Count("pk"), complete=Count("pk", filter=Q(answered__gte=needed)))
+    return ChecklistCompleteness(
+        procedures=counts["total"],
+        complete=counts["complete"],
+        share_complete=share(counts["complete"], counts["total"]),
+    )
+
+
+# --- complications ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ComplicationRow:
+    type: str
+    grade_system: str
+    grade: str
+    count: int
+    per_100: float | None
+    reference: str  # the risk library's frequency, as explained to patients (domain.md 5.4)
+
+
+@dataclass
+class Complications:
+    procedures: int
+    total: int
+    per_100: float | None
+    rows: list[ComplicationRow]
+
+
+def complications(cohort) -> Complications:
+    """Complications per 100 procedures by type and grade, beside the risk library's reference
+    frequency (domain.md 5.4 and 9)."""
+    from consent.models import RiskVersion
+
+    procedures = Procedure.objects.filter(pathway__in=cohort.values("pk")).count()
+    grouped = (
+        Complication.objects.filter(pathway__in=cohort.values("pk"))
+        .values("risk_id", "other_type", "grade_system", "grade")
+        .annotate(n=Count("pk"))
+        .order_by("risk_id", "other_type", "grade_system", "grade")
+    )
+    grouped = list(grouped)
+    risk_ids = {row["risk_id"] for row in grouped if row["risk_id"]}
+    latest: dict[int, RiskVersion] = {}
+    for version in RiskVersion.objects.filter(risk_id__in=risk_ids).order_by("risk_id", "number"):
+        latest[version.risk_id] = version
+    systems = dict(GradeSystem.choices)
+    rows = []
+    for row in grouped:
+        version = latest.get(row["risk_id"])
+        rows.append(
+            ComplicationRow(
+                type=version.name if version else (row["other_type"] or "Other"),
+                grade_system=systems.get(row["grade_system"], row["grade_system"]),
+                grade=row["grade"],
+                count=row["n"],
+                per_100=None if not procedures else 100.0 * row["n"] / procedures,
+                reference=f"{version.frequency_numbers} ({version.get_frequency_band_display()})" if version else "",
+            )
+        )
+    total = sum(r.count for r in rows)
+    return Complications(
+        procedures=procedures, total=total, per_100=None if not procedures else 100.0 * total / procedures, rows=rows
+    )
+
+
+# --- outcomes --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcomes:
+    reviewed: int
+    mean_pain_change: float | None
+    share_under_4: float | None
+    share_important_fall: float | None
+
+
+def outcomes(cohort) -> Outcomes:
+    """Completed 4-week reviews with a pain score on activity and a baseline at suitability: mean
+    change in pain (negative is better), share with pain below 4 (VAPOUR success [R19]) and share with a
+    fall of 1.5 points or more (VERTOS IV [R20]); pathway/scores.pain_change uses the same pair."""
+    baseline = SuitabilityAssessment.objects.filter(pathway=OuterRef("pathway_id"))
+    reviews = FollowUp.objects.done().filter(
+        pathway__in=cohort.values("pk"), pain_activity__isnull=False, pathway__suitability__isnull=False
+    )
+    change = F("pain_activity") - F("pathway__suitability__pain_score")
+    counts = reviews.filter(Exists(baseline)).aggregate(
+        n=Count("pk"),
+        mean=Avg(change),
+        under=Count("pk", filter=Q(pain_activity__lt=PAIN_SUCCESS_BELOW)),
+        # Whole-number scores: a fall of 1.5 points or more is a fall of 2 or more.
+        fall=Count("pk", filter=Q(pain_activity__lte=F("pathway__suitability__pain_score") - 2)),
+    )
+    n = counts["n"]
+    return Outcomes(
+        reviewed=n,
+        mean_pain_change=None if not n else float(counts["mean"]),
+        share_under_4=share(counts["under"], n),
+        share_important_fall=share(counts["fall"], n),
+    )
