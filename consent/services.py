@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts import roles
 from consent import selectors
 from consent.models import (
+    Anaesthesia,
     CapacityAssessment,
     ConsentConfirmation,
     ConsentDocument,
@@ -104,6 +105,8 @@ def start_consent(*, acting_user, pathway: Pathway, form_type: str = ConsentForm
         pathway=pathway,
         form_type=ConsentForm(form_type),
         levels=selectors.planned_levels(pathway),
+        # The service's leaflets: local anaesthetic with IV sedation (domain.md 6.3 [L]).
+        anaesthesia=[Anaesthesia.LOCAL, Anaesthesia.SEDATION],
         interpreter_used=needed,
         interpreter_language=language,
     )
