@@ -336,3 +336,9 @@ class FollowUpForm(VersionedModelForm):
             "new_fracture_details": forms.Textarea(attrs={"rows": 2}),
             "outcome_notes": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A review is recorded once it has happened: when, and how.
+        for name in ("reviewed_on", "method"):
+            self.fields[name].required = True

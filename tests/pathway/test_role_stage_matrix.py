@@ -19,6 +19,9 @@ STAGE_POST_ROLES: dict[str, set[str]] = {
     "pathway:suitability": {"Radiologist", "Consultant"},
     "pathway:mri": {"Radiologist", "Consultant"},
     "pathway:pre_assessment": {"Nurse"},
+    "pathway:procedure": {"Radiologist", "Consultant"},
+    "pathway:recovery": {"Nurse"},
+    "pathway:follow_up": {"Nurse", "Radiologist", "Consultant"},
 }
 
 MATRIX = [(name, role) for name in STAGE_POST_ROLES for role in ROLES]

@@ -1,0 +1,131 @@
+"""A browser test of the day: sign in, time out, a level, sign out, two observation sets, discharge,
+and the discharge advice sheet downloads."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from pathway.models import FollowUp, Pathway, Stage
+from tests.pathway.day_helpers import make_day_pathway
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _local(minutes_ago: int) -> str:
+    return timezone.localtime(timezone.now() - datetime.timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _answer_all(page, live_server, pathway, phase: str, label: str):
+    page.goto(f"{live_server.url}/pathways/{pathway.pk}/procedure/checklist/{phase}/")
+    for radio in page.locator("input[type=radio][value=yes]").all():
+        radio.check()
+    if phase == "sign_in":
+        page.get_by_label("Pregnancy status today").select_option("not_applicable")
+    page.get_by_role("button", name=f"Record {label}").click()
+    expect(page.get_by_text(f"{label.capitalize()} complete.")).to_be_visible()
+
+
+def _observations(page, live_server, pathway, minutes_ago: int):
+    page.goto(f"{live_server.url}/pathways/{pathway.pk}/recovery/observations/new/")
+    page.get_by_label("Taken at").fill(_local(minutes_ago))
+    for field, value in (
+        ("respiration_rate", "16"),
+        ("spo2", "97"),
+        ("systolic_bp", "128"),
+        ("pulse", "72"),
+        ("temperature_c", "36.8"),
+        ("pain_nrs", "2"),
+        ("left_leg_power", "5"),
+        ("right_leg_power", "5"),
+    ):
+        page.locator(f"#id_{field}").fill(value)
+    page.get_by_label("Left leg sensation").select_option("normal")
+    page.get_by_label("Right leg sensation").select_option("normal")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("An observation set saved.")).to_be_visible()
+
+
+def test_the_day_from_sign_in_to_the_discharge_sheet(reference_data, login_page, live_server, radiologist, nurse):
+    pathway = make_day_pathway()
+    page = login_page(radiologist)
+    server = live_server
+    _answer_all(page, server, pathway, "sign_in", "sign in")
+    _answer_all(page, server, pathway, "time_out", "time out")
+
+    # The procedure record: operator, times, guidance, sedation, the CT reviewed.
+    page.goto(f"{server.url}/pathways/{pathway.pk}/procedure/")
+    page.get_by_label("Operator", exact=True).select_option(label=str(radiologist))
+    page.get_by_label("Start", exact=True).fill(_local(80))
+    page.get_by_label("End", exact=True).fill(_local(40))
+    page.get_by_label("Fluoroscopy, biplane").check()
+    page.get_by_label("Sedation drugs").fill("midazolam, 2 mg, IV, 09:05")
+    page.get_by_label("Post-procedure CT done").check()
+    page.get_by_label("Post-procedure CT reviewed by").select_option(label=str(radiologist))
+    page.get_by_label("Dose-area product").fill("1250")
+    page.get_by_label("DAP unit").select_option("cGy.cm2")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Procedure saved.")).to_be_visible()
+
+    # A level on the consent.
+    page.goto(f"{server.url}/pathways/{pathway.pk}/procedure/levels/new/")
+    page.get_by_label("Level").select_option("T12")
+    page.get_by_label("Laterality").select_option("bipedicular")
+    page.get_by_label("Needle gauge (G)").fill("11")
+    page.get_by_label("Cement product").fill("PMMA bone cement")
+    page.get_by_label("Cement lot number").fill("LOT123")
+    page.get_by_label("Cement expiry date").fill((timezone.localdate() + datetime.timedelta(days=200)).isoformat())
+    page.get_by_label("Cement volume (mL)").fill("4.5")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("A treated level saved.")).to_be_visible()
+    expect(page.locator("#treated-levels")).to_contain_text("T12")
+
+    _answer_all(page, server, pathway, "sign_out", "sign out")
+
+    # To recovery.
+    page.goto(f"{server.url}/pathways/{pathway.pk}/")
+    page.get_by_role("button", name="Move on to recovery and discharge").click()
+    expect(page.get_by_text("Moved to recovery and discharge.")).to_be_visible()
+
+    # The nurse takes over.
+    page.context.clear_cookies()
+    page = login_page(nurse)
+    _observations(page, server, pathway, 30)
+    _observations(page, server, pathway, 10)
+    page.goto(f"{server.url}/pathways/{pathway.pk}/recovery/")
+    expect(page.locator("#observations tbody tr")).to_have_count(2)
+    page.get_by_label("Bed rest started").fill(_local(170))
+    page.get_by_label("Bed rest ended").fill(_local(20))
+    for label in (
+        "Pain controlled on oral painkillers",
+        "Mobilised safely",
+        "Puncture site dry",
+        "A responsible adult takes the patient home and stays overnight",
+        "No driving for 24 hours",
+        "A responsible adult stays overnight",
+        "No aspirin for 24 hours",
+        "Keep taking painkillers for 3 days",
+        "When to restart anticoagulant or antiplatelet medicines",
+        "Warning signs and what to do",
+        "Who to call, day and night",
+        "Bone-health (osteoporosis) plan",
+        "The 4-week follow-up",
+    ):
+        page.get_by_label(label, exact=True).check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Recovery saved.")).to_be_visible()
+
+    page.get_by_role("button", name="Discharge", exact=True).click()
+    expect(page.get_by_text("Discharged. Follow-up due")).to_be_visible()
+    assert Pathway.objects.get(pk=pathway.pk).stage == Stage.FOLLOW_UP
+    assert FollowUp.objects.filter(pathway=pathway).exists()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download the discharge advice sheet (PDF)").click()
+    download = download_info.value
+    assert download.suggested_filename == f"discharge-advice-pathway-{pathway.pk}.pdf"
+    with open(download.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
