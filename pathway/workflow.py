@@ -228,8 +228,15 @@ def gate_recovery(pathway: Pathway) -> list[Reason]:
 
 
 def gate_follow_up(pathway: Pathway) -> list[Reason]:
-    """G6: the discharge criteria (domain.md 7.3); see discharge_items."""
-    return _unmet(discharge_items(pathway))
+    """G6: the discharge criteria (domain.md 7.3); see discharge_items. The move itself is the
+    discharge (services.discharge), which also books the follow-up, so no other path may make it."""
+    reasons = _unmet(discharge_items(pathway))
+    recovery = stage_record(pathway, Stage.RECOVERY)
+    if recovery is not None and recovery.discharged_at is None:
+        reasons.append(
+            Reason("Discharge the patient from the recovery page, which books the follow-up.", overridable=False)
+        )
+    return reasons
 
 
 def gate_complete(pathway: Pathway) -> list[Reason]:
