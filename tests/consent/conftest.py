@@ -16,8 +16,9 @@ from tests.factories import (
 
 
 @pytest.fixture
-def library(db):
-    """The risk and leaflet library (seeded by migration; transactional tests flush it)."""
+def library(reference_data):
+    """Roles, rules, and the risk and leaflet library (all seeded by migration, but a transactional
+    test elsewhere in the run flushes them)."""
     from consent.library_seed import seed_library
     from consent.models import Leaflet, Risk, RiskVersion
 
