@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 DEMO_PATHWAYS ?= 300
-PYTEST_ARGS ?=
+# Two workers on a 2-core machine; PYTEST_ARGS="-n 0" runs in one process.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test lint bench check-system-libs clean-venv
 

@@ -14,7 +14,6 @@ import io
 
 from django.db import connection
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from consent.models import (
     CapacityAssessment,
@@ -27,7 +26,7 @@ from consent.models import (
     RiskVersion,
     sort_levels,
 )
-from pathway.demo import DemoPathway, register_filler
+from pathway.demo import DemoPathway, bulk_create_with_history, register_filler
 from pathway.models import ExitState, MriLevelFinding, PreAssessment, Stage
 
 QUESTIONS = [

@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from simple_history.utils import bulk_create_with_history
-
-from pathway.demo import DemoPathway, register_filler
+from pathway.demo import DemoPathway, bulk_create_with_history, register_filler
 from pathway.models import (
     Aetiology,
     Allergy,

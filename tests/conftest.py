@@ -21,16 +21,40 @@ def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def reference_data(db):
-    """Roles and the rules table. Migrations seed the rules, but transactional tests flush them."""
+def seed_reference_data() -> None:
+    """Roles, the rules table, and the risk and leaflet library: what migrations and sync_roles give
+    a real database. Idempotent."""
     from accounts.services import sync_roles
+    from consent.library_seed import seed_library
+    from consent.models import Leaflet, Risk, RiskVersion
     from pathway.models import Rule
     from pathway.rules_seed import RULES
 
     sync_roles()
     for row in RULES:
         Rule.objects.get_or_create(key=row["key"], defaults=row)
+    seed_library(Risk, RiskVersion, Leaflet)
+
+
+@pytest.fixture
+def reference_data(db):
+    seed_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_present(request):
+    """Every database test starts with the reference data a migrated database has. A transactional
+    test (browser tests with live_server) ends by flushing every table, reference data included, and
+    pytest-xdist may run such a test before others on the same worker: put it back when missing."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not uses_db:
+        return
+    from pathway.models import Rule
+
+    if not Rule.objects.exists():
+        seed_reference_data()
 
 
 @pytest.fixture

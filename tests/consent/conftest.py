@@ -17,12 +17,7 @@ from tests.factories import (
 
 @pytest.fixture
 def library(reference_data):
-    """Roles, rules, and the risk and leaflet library (all seeded by migration, but a transactional
-    test elsewhere in the run flushes them)."""
-    from consent.library_seed import seed_library
-    from consent.models import Leaflet, Risk, RiskVersion
-
-    seed_library(Risk, RiskVersion, Leaflet)
+    """The risk and leaflet library (part of the reference data)."""
 
 
 @pytest.fixture
