@@ -37,7 +37,7 @@ from consent.models import (
     SignatureMethod,
     WithdrawalTiming,
 )
-from pathway import consent_gate, workflow
+from pathway import workflow
 from pathway.models import ExitState, Pathway, Stage
 from pathway.services import StaleEdit, save_versioned
 
@@ -227,7 +227,7 @@ def sign_consent(
         raise StaleEdit
     pathway = stored.pathway
     _refuse_if_closed(pathway)
-    refusals = consent_gate.sign_refusals(pathway, stored)
+    refusals = workflow.sign_refusals(pathway, stored)
     if refusals:
         raise ConsentError(refusals)
     method = SignatureMethod(signature.method)

@@ -278,6 +278,8 @@ class DemoPathway:
     rng: random.Random
     # Day of each stage's entry, filled in as the plan is made (used by fillers for plausible dates).
     stage_dates: dict[Stage, datetime.date] = field(default_factory=dict)
+    # When each stage was entered: increasing, and never in the future.
+    stage_times: dict[Stage, datetime.datetime] = field(default_factory=dict)
 
     def reached_stage(self, stage: Stage) -> bool:
         return self.reached.index >= Stage(stage).index
@@ -444,6 +446,7 @@ class DemoBuilder:
             prng = random.Random(rng.random())
             reached, exit_state = self._plan_one(prng)
             dates = self._stage_dates(prng, reached, exit_state is not None)
+            times = self._stage_times(dates, prng)
             referral = dates[Stage.REFERRAL]
             consultant = prng.choice(self.consultants)
             onset = referral - datetime.timedelta(days=prng.randint(5, 40))
@@ -461,12 +464,12 @@ class DemoBuilder:
                 symptom_onset_on=onset,
                 responsible_consultant=consultant,
                 current_stage=reached,
-                stage_entered_at=self._at(dates[reached], prng),
+                stage_entered_at=times[reached],
                 status=PathwayStatus.CLOSED if exit_state else PathwayStatus.OPEN,
                 exit_state=exit_state or "",
                 exit_reason=EXIT_REASONS[exit_state] if exit_state else "",
-                created_at=self._at(referral, prng),
-                updated_at=self._at(dates[reached], prng),
+                created_at=times[Stage.REFERRAL],
+                updated_at=times[reached],
                 recorded_by=consultant,
             )
             if reached.index >= Stage.PRE_ASSESSMENT.index:
@@ -475,20 +478,44 @@ class DemoBuilder:
                 )
             pathways.append(pathway)
             plans.append(
-                DemoPathway(pathway=pathway, reached=reached, exit_state=exit_state, rng=prng, stage_dates=dates)
+                DemoPathway(
+                    pathway=pathway,
+                    reached=reached,
+                    exit_state=exit_state,
+                    rng=prng,
+                    stage_dates=dates,
+                    stage_times=times,
+                )
             )
         for plan in plans:
             if plan.exit_state:
                 closed_on = min(
                     self.today, plan.stage_dates[plan.reached] + datetime.timedelta(days=plan.rng.randint(1, 40))
                 )
-                plan.pathway.closed_at = self._at(closed_on, plan.rng)
+                last = plan.stage_times[plan.reached] + datetime.timedelta(minutes=30)
+                plan.pathway.closed_at = min(max(self._at(closed_on, plan.rng), last), timezone.now())
         pathways = bulk_create_with_history(pathways, Pathway, default_user=admin)
         for plan, pathway in zip(plans, pathways, strict=True):
             plan.pathway = pathway
         self._transitions(plans)
         for _stage, filler in STAGE_FILLERS:
             filler(self, plans)
+
+    def _stage_times(self, dates: dict[Stage, datetime.date], rng: random.Random) -> dict[Stage, datetime.datetime]:
+        """Entry time of each stage: on its date, after the previous stage, never in the future."""
+        times: dict[Stage, datetime.datetime] = {}
+        last = None
+        for stage in sorted(dates, key=lambda s: s.index):
+            at = self._at(dates[stage], rng)
+            if last is not None and at <= last:
+                at = last + datetime.timedelta(minutes=rng.randint(20, 120))
+            times[stage] = last = at
+        cap = timezone.now()
+        for stage in sorted(times, key=lambda s: s.index, reverse=True):
+            if times[stage] > cap:
+                times[stage] = cap - datetime.timedelta(minutes=5)
+            cap = times[stage] - datetime.timedelta(minutes=1)
+        return times
 
     def _at(self, day: datetime.date, rng: random.Random) -> datetime.datetime:
         hour = rng.randint(8, 17)
@@ -506,7 +533,7 @@ class DemoBuilder:
                     kind="open",
                     to_stage=Stage.REFERRAL,
                     acting_user=actor,
-                    at=self._at(plan.stage_dates[Stage.REFERRAL], plan.rng),
+                    at=plan.stage_times[Stage.REFERRAL],
                 )
             )
             previous = Stage.REFERRAL
@@ -520,7 +547,7 @@ class DemoBuilder:
                         from_stage=previous,
                         to_stage=stage,
                         acting_user=actor,
-                        at=self._at(plan.stage_dates[stage], plan.rng),
+                        at=plan.stage_times[stage],
                     )
                 )
                 previous = stage

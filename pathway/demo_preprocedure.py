@@ -190,7 +190,9 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
         planned = pathway.planned_procedure_on
         # Waiting at pre-assessment: some results out of range, some from an old clinic letter.
         waiting = plan.reached == Stage.PRE_ASSESSMENT and not plan.exit_state
-        stale = waiting and rng.random() < 0.25 or plan.reached_stage(Stage.CONSENT) and rng.random() < 0.08
+        # A few listed patients' results go out of date before the day; none that were treated.
+        listed = plan.reached in (Stage.CONSENT, Stage.PROCEDURE) and not plan.exit_state
+        stale = waiting and rng.random() < 0.25 or listed and rng.random() < 0.08
         sampled = assessed - datetime.timedelta(days=rng.randint(35, 60) if stale else rng.randint(0, 3))
         if planned and plan.reached_stage(Stage.CONSENT) and not stale:
             # Repeat bloods taken in the fortnight before the planned date.

@@ -181,7 +181,10 @@ class PathwayDetailView(PermissionRequiredMixin, PathwayMixin, TemplateView):
             timeline=workflow.timeline(pathway),
             next_stage=target if pathway.is_open else None,
             next_reasons=workflow.gate_reasons(pathway, target) if (target and pathway.is_open) else [],
-            readiness=workflow.ready_for_procedure(pathway),
+            # The checklist is for getting to the procedure; afterwards it would judge old results by today.
+            readiness=workflow.ready_for_procedure(pathway)
+            if pathway.is_open and pathway.stage.index <= Stage.PROCEDURE.index
+            else None,
             transitions=selectors.transitions_for(pathway=pathway),
             history=selectors.history_for(pathway=pathway),
             can_advance=workflow.can_advance(user, pathway),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from consent import selectors
 from consent.models import ExplainedRisk
 from pathway import workflow
-from pathway.consent_gate import consent_items
+from pathway.workflow import consent_items
 from tests.factories import (
     CapacityAssessmentFactory,
     ConsentConfirmationFactory,
