@@ -473,9 +473,11 @@ class DemoBuilder:
                 recorded_by=consultant,
             )
             if reached.index >= Stage.PRE_ASSESSMENT.index:
-                pathway.planned_procedure_on = dates.get(Stage.PROCEDURE) or (
-                    dates[reached] + datetime.timedelta(days=prng.randint(7, 28))
-                )
+                planned = dates.get(Stage.PROCEDURE) or (dates[reached] + datetime.timedelta(days=prng.randint(7, 28)))
+                if planned < self.today and reached.index < Stage.PROCEDURE.index and not exit_state:
+                    # Still waiting for the procedure: it is listed for a day to come.
+                    planned = self.today + datetime.timedelta(days=prng.randint(1, 28))
+                pathway.planned_procedure_on = planned
             pathways.append(pathway)
             plans.append(
                 DemoPathway(
