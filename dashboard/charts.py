@@ -59,6 +59,14 @@ def charts_for(figures: Dashboard) -> dict[str, dict]:
         "Waiting for MRI review",
         [mri.within, mri.over],
     )
+    quality = figures.consent_quality
+    charts["chart-consent-quality"] = bar(
+        [q.label for q in quality.criteria],
+        "Share of procedures",
+        [None if q.share is None else round(q.share, 1) for q in quality.criteria],
+        horizontal=True,
+        unit="% of procedures",
+    )
     comp = figures.complications
     charts["chart-complications"] = bar(
         [f"{r.type} ({r.grade_system} {r.grade})" for r in comp.rows],

@@ -324,6 +324,7 @@ class Dashboard:
     mri: object
     overdue_follow_ups: object
     checklist: object
+    consent_quality: object
     complications: object
     outcomes: object
 
@@ -341,6 +342,7 @@ def dashboard(cohort, *, today: datetime.date | None = None) -> Dashboard:
         mri=service_metrics.mri_waits(cohort, today=today, rules=rules),
         overdue_follow_ups=service_metrics.overdue_follow_ups(cohort, today=today),
         checklist=service_metrics.checklist_completeness(cohort),
+        consent_quality=service_metrics.consent_quality(cohort, rules=rules),
         complications=service_metrics.complications(cohort),
         outcomes=service_metrics.outcomes(cohort),
     )

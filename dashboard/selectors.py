@@ -11,33 +11,44 @@ The conditions are the collection filters of pathway/queues.py.
 from __future__ import annotations
 
 import datetime
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     DateField,
     Exists,
     ExpressionWrapper,
     F,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
+    Sum,
+    TextField,
     Value,
+    When,
 )
 from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import Contains
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from pathway.models import Pathway, PathwayStatus, Priority, Stage, rule_value
+from pathway.models import Level, Pathway, PathwayStatus, Priority, Stage, rule_value
 from pathway.queues import at_stage_q, awaiting_decision_q, before_q, without_record_q
 from pathway.selectors import pathways_for_user
 from pathway.templatetags.pathway_tags import stage_form_url
 
 # --- conditions on the stage records ---------------------------------------------------------------
+
+UNTREATED_STAGES = [s.value for s in Stage if s.index < Stage.RECOVERY.index]
 
 
 def _consents():
@@ -49,6 +60,62 @@ def _consents():
 def consent_in_force_q() -> Q:
     """The pathway's current consent is signed and not withdrawn."""
     return Q(Exists(_consents()))
+
+
+def _level_bit(level: str) -> int:
+    return 1 << Level.sort_key(level)
+
+
+def consented_levels_mask():
+    """The consent's levels as a bit set (one bit per Level), read from the JSON list's text: `"L1"`
+    with its quotes never matches inside `"L12"`. Same SQL on SQLite and PostgreSQL."""
+    text = Cast("levels", TextField())
+    return reduce(
+        operator.add,
+        (
+            Case(When(Contains(text, Value(f'"{level}"')), then=Value(_level_bit(level))), default=Value(0))
+            for level in Level.values
+        ),
+    )
+
+
+def planned_levels_mask(pathway_ref: str = "pathway_id"):
+    """The planned levels (MRI findings concordant with the exam and showing oedema, as
+    pathway.selectors.planned_levels) of the pathway `pathway_ref` points at, as the same bit set:
+    0 when no level is treatable or no MRI review is recorded. Each level appears once per scan."""
+    from pathway.models import MriLevelFinding
+
+    bits = Case(*(When(level=level, then=Value(_level_bit(level))) for level in Level.values), default=Value(0))
+    findings = (
+        MriLevelFinding.objects.treatable()
+        .filter(scan__pathway_id=OuterRef(pathway_ref))
+        .order_by()
+        .values("scan__pathway_id")
+        .annotate(mask=Sum(bits))
+        .values("mask")
+    )
+    return Coalesce(Subquery(findings, output_field=IntegerField()), Value(0))
+
+
+def reconsent_flagged_q() -> Q:
+    """Open, not yet treated, and the current consent is signed and not withdrawn but its levels differ
+    from the levels now planned: re-consent before treating (consent.selectors.flagged_for_reconsent,
+    domain.md 5.6).
+
+    Compared in SQL as two bit sets over the bounded set of signed current consents of untreated
+    pathways (an uncorrelated `id IN (...)`, hashed once by PostgreSQL), so the count and the list stay
+    one query each."""
+    from consent.models import ConsentRecord
+
+    flagged = (
+        ConsentRecord.objects.current()
+        .in_force()
+        .filter(pathway__status=PathwayStatus.OPEN, pathway__current_stage__in=UNTREATED_STAGES)
+        .annotate(consented_mask=consented_levels_mask(), planned_mask=planned_levels_mask())
+        .exclude(consented_mask=F("planned_mask"))
+        .values("pathway_id")
+    )
+    return Q(pk__in=flagged)
 
 
 def unconfirmed_consent_q() -> Q:
@@ -199,6 +266,18 @@ SPECS: tuple[WorklistSpec, ...] = (
         permissions=(roles.OVERRIDE_GATE,),
         stage=Stage.REFERRAL,  # items link to the pathway page, where the gate's reasons are shown
         condition=lambda today: awaiting_decision_q(),
+    ),
+    WorklistSpec(
+        key="reconsent",
+        title="Consents flagged for re-consent",
+        description="The levels now planned differ from the levels on the signed consent: take a new consent "
+        "before treating.",
+        permissions=(roles.RECORD_CONSENT,),
+        stage=Stage.CONSENT,
+        condition=lambda today: reconsent_flagged_q(),
+        order_by=(F("planned_procedure_on").asc(nulls_last=True), "id"),
+        date_label="Planned procedure",
+        date_expr=lambda: F("planned_procedure_on"),
     ),
     # Nurse.
     WorklistSpec(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q
+from django.db.models.functions import TruncDate
 
 from dashboard.metrics import share
 from pathway.models import (
@@ -116,6 +117,94 @@ def checklist_completeness(cohort) -> ChecklistCompleteness:
         procedures=counts["total"],
         complete=counts["complete"],
         share_complete=share(counts["complete"], counts["total"]),
+    )
+
+
+# --- consent quality -------------------------------------------------------------------------------
+
+
+@dataclass
+class QualityCriterion:
+    key: str
+    label: str
+    met: int
+    of: int
+    share: float | None
+    standard_pct: Decimal
+
+    @property
+    def meets_standard(self) -> bool | None:
+        return None if self.share is None else self.share >= float(self.standard_pct)
+
+
+@dataclass
+class ConsentQuality:
+    procedures: int
+    without_consent: int  # procedures with no signed consent left standing (fails every criterion)
+    standard_pct: Decimal
+    criteria: list[QualityCriterion]
+
+
+def consent_quality(cohort, *, rules: dict[str, Decimal]) -> ConsentQuality:
+    """Consent quality against the RCR AuditLive standard (95%, rule consent_quality_standard_pct;
+    domain.md 5.1 and 9 [R45]), over the procedures recorded in the cohort.
+
+    Each procedure is judged on the consent it went ahead on, as consent.selectors.consent_for_procedure
+    picks it: the latest signed consent not withdrawn before the procedure. A procedure without one
+    fails every criterion. Criteria:
+    - two-stage consent: signed on an earlier day than the operator's confirmation, and confirmed
+      (information in advance, confirmed at a separate discussion with the operator);
+    - confirmed by the operator on the day (the second stage);
+    - every risk on the consent discussed (at least one risk, none left undiscussed);
+    - the leaflet's version recorded;
+    - all four together.
+    Two queries: the procedures, and one conditional aggregate over their consents."""
+    from consent.models import ConsentConfirmation, ConsentRecord, ExplainedRisk, WithdrawalTiming
+
+    standard = rules["consent_quality_standard_pct"]
+    procedures = Procedure.objects.filter(pathway__in=cohort.values("pk"))
+    total = procedures.count()
+    stood = ConsentRecord.objects.signed().exclude(withdrawal__timing=WithdrawalTiming.BEFORE)
+    later = stood.filter(pathway_id=OuterRef("pathway_id")).filter(
+        Q(signed_at__gt=OuterRef("signed_at")) | Q(signed_at=OuterRef("signed_at"), pk__gt=OuterRef("pk"))
+    )
+    consents = stood.filter(pathway__in=procedures.values("pathway_id")).filter(~Exists(later))
+    # Uncorrelated `id IN (...)` subqueries: hashed once, never run per consent.
+    confirmed = Q(pk__in=ConsentConfirmation.objects.values("consent_id"))
+    two_stage = Q(
+        pk__in=ConsentConfirmation.objects.annotate(day=TruncDate("confirmed_at"))
+        .filter(day__gt=TruncDate("consent__signed_at"))
+        .values("consent_id")
+    )
+    risks = Q(pk__in=ExplainedRisk.objects.values("consent_id")) & ~Q(
+        pk__in=ExplainedRisk.objects.filter(discussed=False).values("consent_id")
+    )
+    leaflet = ~Q(leaflet_version="")
+    counts = consents.aggregate(
+        n=Count("pk"),
+        two_stage=Count("pk", filter=two_stage),
+        confirmed=Count("pk", filter=confirmed),
+        risks=Count("pk", filter=risks),
+        leaflet=Count("pk", filter=leaflet),
+        all=Count("pk", filter=two_stage & confirmed & risks & leaflet),
+    )
+    labels = [
+        ("two_stage", "Two-stage consent: signed on an earlier day, then confirmed by the operator"),
+        ("confirmed", "Confirmed by the operator on the day"),
+        ("risks", "Every risk on the form discussed"),
+        ("leaflet", "Leaflet version recorded"),
+        ("all", "All of the above"),
+    ]
+    return ConsentQuality(
+        procedures=total,
+        without_consent=total - counts["n"],
+        standard_pct=standard,
+        criteria=[
+            QualityCriterion(
+                key=key, label=label, met=counts[key], of=total, share=share(counts[key], total), standard_pct=standard
+            )
+            for key, label in labels
+        ],
     )
 
 

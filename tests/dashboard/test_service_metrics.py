@@ -107,3 +107,66 @@ def service_metrics_rules():
     from pathway.models import rule_values
 
     return rule_values()
+
+
+def test_consent_quality_against_the_rcr_standard(client_for, manager, reference_data):
+    """Nine procedures, each judged on the consent it went ahead on; worked by hand below."""
+    from consent.models import ExplainedRisk
+    from tests.factories import ConsentConfirmationFactory, ConsentRecordFactory, ConsentWithdrawalFactory
+
+    now = timezone.now()
+    earlier = now - datetime.timedelta(days=3)
+
+    def treated(*, signed_at=earlier, confirmed=True, **consent_fields):
+        pathway = make_pathway(stage=Stage.FOLLOW_UP)
+        ProcedureFactory(pathway=pathway)
+        consent = ConsentRecordFactory(
+            pathway=pathway, signed=True, signed_at=signed_at, patient_signed_at=signed_at, **consent_fields
+        )
+        if confirmed:
+            ConsentConfirmationFactory(consent=consent, confirmed_at=now)
+        return pathway, consent
+
+    treated()  # A: signed days before, confirmed on the day, every risk, leaflet version: all four
+    treated()  # B: the same
+    treated(signed_at=now)  # C: signed and confirmed the same day: not two-stage
+    treated(confirmed=False)  # D: never confirmed: neither two-stage nor confirmed
+    _, e = treated()  # E: one risk left undiscussed
+    ExplainedRisk.objects.filter(pk=e.explained_risks.order_by("order").first().pk).update(discussed=False)
+    treated(leaflet_version="")  # F: leaflet version not recorded
+    ProcedureFactory(pathway=make_pathway(stage=Stage.FOLLOW_UP))  # G: no consent at all: fails everything
+    # H: a perfect consent, then a newer one signed two days ago with no risks and no confirmation:
+    # judged on the newer one (leaflet only).
+    h, _ = treated(signed_at=now - datetime.timedelta(days=10))
+    ConsentRecordFactory(
+        pathway=h, signed=True, signed_at=now - datetime.timedelta(days=2), patient_signed_at=now, risks=False
+    )
+    # I: a perfect consent, then a newer one withdrawn before the procedure: judged on the perfect one.
+    i, _ = treated()
+    ConsentWithdrawalFactory(consent=ConsentRecordFactory(pathway=i, signed=True, risks=False), timing="before")
+    # Not a procedure: a perfect consent on an untreated pathway is not counted.
+    ConsentConfirmationFactory(consent=ConsentRecordFactory(pathway=make_pathway(stage=Stage.CONSENT), signed=True))
+
+    result = service_metrics.consent_quality(Pathway.objects.all(), rules={"consent_quality_standard_pct": 95})
+    assert result.procedures == 9
+    assert result.without_consent == 1  # G
+    assert {c.key: (c.met, c.of) for c in result.criteria} == {
+        "two_stage": (5, 9),  # A B E F I
+        "confirmed": (6, 9),  # A B C E F I
+        "risks": (6, 9),  # A B C D F I
+        "leaflet": (7, 9),  # A B C D E H I
+        "all": (3, 9),  # A B I
+    }
+    shares = [round(c.share, 1) for c in result.criteria]
+    assert shares == [55.6, 66.7, 66.7, 77.8, 33.3]
+    assert [c.meets_standard for c in result.criteria] == [False] * 5
+
+    html = client_for(manager).get("/dashboard/").content.decode()
+    assert 'id="table-consent-quality"' in html
+    assert '<td class="text-end">3</td><td class="text-end">9</td><td class="text-end">33.3%</td>' in html
+
+
+def test_consent_quality_with_no_procedures_is_no_figure(reference_data):
+    result = service_metrics.consent_quality(Pathway.objects.all(), rules={"consent_quality_standard_pct": 95})
+    assert result.procedures == 0
+    assert all(c.share is None and c.meets_standard is None for c in result.criteria)

@@ -66,6 +66,7 @@ EXPECTED = {
         "consent": ("consent_today", "consent_due"),
         "confirm_today": (),
         "awaiting_decision": ("suitability_done", "mri_done"),
+        "reconsent": (),
     },
     "nurse": {
         "pre_assessment": ("pre_due",),
@@ -113,6 +114,7 @@ def test_counts_match_lists_and_feed_the_nav_badge(client_for, consultant, nurse
         "consent": 2,
         "confirm_today": 0,
         "awaiting_decision": 2,
+        "reconsent": 0,
     }
     response = client_for(nurse).get(reverse("pathway:list"))
     assert response.context["nav_counts"].total == 2
