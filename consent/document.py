@@ -37,6 +37,11 @@ STATEMENT_FORM4 = (
 )
 
 
+# The user-agent stylesheet for the consent template: WeasyPrint's rules for only the elements that
+# templates/consent/pdf/consent.html uses (tests/consent/test_pdf_ua_stylesheet.py checks it covers them).
+CONSENT_PDF_UA_STYLESHEET = "css/consent_pdf_ua.css"
+
+
 def _data_url(png: bytes | memoryview | None) -> str | None:
     if not png:
         return None
@@ -82,4 +87,6 @@ def document_context(*, consent: ConsentRecord, event: str, event_at) -> dict:
 def render_consent_pdf(*, consent: ConsentRecord, event: str, event_at) -> SealedPdf:
     context = document_context(consent=consent, event=event, event_at=event_at)
     caption = f"Consent {consent.pk}, {context['event'].label.lower()} {context['event_at']:%-d %b %Y %H:%M}."
-    return render_sealed_pdf("consent/pdf/consent.html", context, caption=caption)
+    return render_sealed_pdf(
+        "consent/pdf/consent.html", context, caption=caption, ua_stylesheet=CONSENT_PDF_UA_STYLESHEET
+    )
