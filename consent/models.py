@@ -287,7 +287,15 @@ class ConsentRecord(ClinicalRecord):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["pathway", "created_at"], name="consent_pathway_created_idx")]
+        indexes = [
+            models.Index(fields=["pathway", "created_at"], name="consent_pathway_created_idx"),
+            # Worklists ask "does this pathway have a signed current consent?" (dashboard.selectors).
+            models.Index(
+                fields=["pathway", "id"],
+                condition=Q(superseded_by__isnull=True, signed_at__isnull=False),
+                name="consent_standing_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(signed_at__isnull=True) | Q(clinician__isnull=False, patient_signed_at__isnull=False),

@@ -11,15 +11,18 @@ The conditions are the collection filters of pathway/queues.py.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     DateField,
     Exists,
     ExpressionWrapper,
@@ -42,7 +45,14 @@ from django.utils import timezone
 
 from accounts import roles
 from pathway.models import Level, Pathway, PathwayStatus, Priority, Stage, rule_value
-from pathway.queues import at_stage_q, awaiting_decision_q, before_q, without_record_q
+from pathway.queues import (
+    DECISION_STAGES,
+    at_stage_q,
+    awaiting_decision_at_q,
+    awaiting_decision_q,
+    before_q,
+    without_record_q,
+)
 from pathway.selectors import pathways_for_user
 from pathway.templatetags.pathway_tags import stage_form_url
 
@@ -51,10 +61,22 @@ from pathway.templatetags.pathway_tags import stage_form_url
 UNTREATED_STAGES = [s.value for s in Stage if s.index < Stage.RECOVERY.index]
 
 
-def _consents():
-    from consent.models import ConsentRecord
+def _standing_consents():
+    """Current consents, signed and not withdrawn (ConsentRecordQuerySet.current().in_force()).
 
-    return ConsentRecord.objects.current().in_force().filter(pathway=OuterRef("pk"))
+    The withdrawal is tested with NOT EXISTS rather than in_force()'s LEFT JOIN ... IS NULL: PostgreSQL
+    estimated the join at one row and chose nested loops costing seconds at 100,000 pathways."""
+    from consent.models import ConsentRecord, ConsentWithdrawal
+
+    return (
+        ConsentRecord.objects.current()
+        .signed()
+        .filter(~Exists(ConsentWithdrawal.objects.filter(consent_id=OuterRef("pk"))))
+    )
+
+
+def _consents():
+    return _standing_consents().filter(pathway_id=OuterRef("pk"))
 
 
 def consent_in_force_q() -> Q:
@@ -97,30 +119,43 @@ def planned_levels_mask(pathway_ref: str = "pathway_id"):
     return Coalesce(Subquery(findings, output_field=IntegerField()), Value(0))
 
 
-def reconsent_flagged_q() -> Q:
-    """Open, not yet treated, and the current consent is signed and not withdrawn but its levels differ
-    from the levels now planned: re-consent before treating (consent.selectors.flagged_for_reconsent,
-    domain.md 5.6).
-
-    Compared in SQL as two bit sets over the bounded set of signed current consents of untreated
-    pathways (an uncorrelated `id IN (...)`, hashed once by PostgreSQL), so the count and the list stay
-    one query each."""
-    from consent.models import ConsentRecord
-
-    flagged = (
-        ConsentRecord.objects.current()
-        .in_force()
+def reconsent_flagged_consents():
+    """Signed current consents, not withdrawn, of open pathways not yet treated, whose levels differ
+    from the levels now planned (consent.selectors.flagged_for_reconsent, domain.md 5.6). Compared in
+    SQL as two bit sets over that bounded set of consents."""
+    return (
+        _standing_consents()
         .filter(pathway__status=PathwayStatus.OPEN, pathway__current_stage__in=UNTREATED_STAGES)
         .annotate(consented_mask=consented_levels_mask(), planned_mask=planned_levels_mask())
         .exclude(consented_mask=F("planned_mask"))
-        .values("pathway_id")
     )
-    return Q(pk__in=flagged)
+
+
+def reconsent_pathway_ids() -> list[int]:
+    """The pathways flagged for re-consent: one query, cached under the change marker (every write to
+    a consent, an MRI finding or a pathway changes it), because comparing every standing consent's
+    levels with its MRI findings costs hundreds of milliseconds at 100,000 pathways."""
+    return _cached_by_marker(
+        "reconsent",
+        [],
+        lambda: list(
+            reconsent_flagged_consents()
+            .order_by(F("pathway__planned_procedure_on").asc(nulls_last=True), "pathway_id")
+            .values_list("pathway_id", flat=True)
+        ),
+    )
+
+
+def reconsent_flagged_q() -> Q:
+    """Open, not yet treated, and the current consent's levels differ from the planned ones."""
+    return Q(pk__in=reconsent_pathway_ids())
 
 
 def unconfirmed_consent_q() -> Q:
     """Signed, not withdrawn, and not yet confirmed on the day (two-stage consent, domain.md 5.6)."""
-    return Q(Exists(_consents().filter(confirmations__isnull=True)))
+    from consent.models import ConsentConfirmation
+
+    return Q(Exists(_consents().filter(~Exists(ConsentConfirmation.objects.filter(consent_id=OuterRef("pk"))))))
 
 
 class DaysBefore(Func):
@@ -156,25 +191,21 @@ def bloods_expire_before_procedure_q(today: datetime.date) -> Q:
     return Q(planned_procedure_on__gte=today) & before_q(Stage.RECOVERY) & Q(Exists(records))
 
 
-def _follow_ups():
-    from pathway.models import FollowUp
-
-    return FollowUp.objects.pending().filter(pathway=OuterRef("pk"))
-
-
 def follow_up_due_q(today: datetime.date) -> Q:
-    """The 4-week review's window has opened and it is not done (FollowUp.due / overdue, domain.md 8.1)."""
-    return Q(Exists(_follow_ups().filter(window_opens_on__lte=today)))
+    """The 4-week review's window has opened and it is not done (FollowUp.due / overdue, domain.md 8.1).
+
+    Through the one-to-one join rather than EXISTS, so the list is read in due order from
+    follow_up_pending_due_idx (the outer query already keeps open pathways only, as FollowUp.pending)."""
+    return Q(follow_up__completed_at__isnull=True, follow_up__window_opens_on__lte=today)
 
 
 def follow_up_overdue_q(today: datetime.date) -> Q:
-    return Q(Exists(_follow_ups().filter(window_closes_on__lt=today)))
+    return Q(follow_up__completed_at__isnull=True, follow_up__window_closes_on__lt=today)
 
 
 def follow_up_due_on():
-    from pathway.models import FollowUp
-
-    return Subquery(FollowUp.objects.filter(pathway=OuterRef("pk")).values("due_on")[:1])
+    """The review's due date, through the one-to-one join (follow_up_pending_due_idx orders it)."""
+    return F("follow_up__due_on")
 
 
 # --- the worklists --------------------------------------------------------------------------------
@@ -193,12 +224,19 @@ class WorklistSpec:
     date_expr: Callable[[], Combinable] = field(default=lambda: F("stage_entered_at"))
     flag: Callable[[datetime.date], Q] | None = None
     flag_label: str = ""
+    # Stages whose items are fetched by one query each and merged (the order must then be
+    # stage_entered_at, id).
+    split_by_stage: tuple[str, ...] = ()  # only with awaiting_decision_at_q
+    # A cached list of pathway ids in the list's order (the condition is then `pk__in` those ids).
+    ordered_ids: Callable[[], list[int]] | None = None
 
     def visible_to(self, user) -> bool:
         return all(user.has_perm(p) for p in self.permissions)
 
 
-URGENT_FIRST = ("-is_urgent",)
+# Urgent before routine: "urgent" sorts after "routine", so descending puts it first, and the
+# pathway_open_triage_idx index serves this order.
+URGENT_FIRST = ("-priority",)
 
 
 SPECS: tuple[WorklistSpec, ...] = (
@@ -266,6 +304,7 @@ SPECS: tuple[WorklistSpec, ...] = (
         permissions=(roles.OVERRIDE_GATE,),
         stage=Stage.REFERRAL,  # items link to the pathway page, where the gate's reasons are shown
         condition=lambda today: awaiting_decision_q(),
+        split_by_stage=DECISION_STAGES,
     ),
     WorklistSpec(
         key="reconsent",
@@ -275,6 +314,7 @@ SPECS: tuple[WorklistSpec, ...] = (
         permissions=(roles.RECORD_CONSENT,),
         stage=Stage.CONSENT,
         condition=lambda today: reconsent_flagged_q(),
+        ordered_ids=lambda: reconsent_pathway_ids(),
         order_by=(F("planned_procedure_on").asc(nulls_last=True), "id"),
         date_label="Planned procedure",
         date_expr=lambda: F("planned_procedure_on"),
@@ -319,7 +359,7 @@ SPECS: tuple[WorklistSpec, ...] = (
         permissions=(roles.RECORD_FOLLOW_UP, roles.RECORD_RECOVERY),
         stage=Stage.FOLLOW_UP,
         condition=follow_up_due_q,
-        order_by=("item_date", "id"),
+        order_by=("follow_up__due_on", "id"),
         date_label="Due",
         date_expr=follow_up_due_on,
         flag=follow_up_overdue_q,
@@ -342,14 +382,57 @@ def _annotated(queryset):
     )
 
 
+WORKLIST_CACHE_SECONDS = 5 * 60
+
+
+def _cached_by_marker(kind: str, parts: list, compute):
+    """`compute()` cached under the change marker (dashboard.metrics.change_marker: the latest id of
+    every clinical history table, one query): any clinical write gives a new key, so a cached value is
+    never older than the last write. The timeout bounds the rest (e.g. the date moving on is in `parts`)."""
+    from dashboard.metrics import change_marker
+
+    text = "|".join([kind, connection.alias, *map(str, parts), change_marker()])
+    key = f"worklists:{kind}:" + hashlib.sha256(text.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, WORKLIST_CACHE_SECONDS)
+    return value
+
+
+def _count_all(querysets: dict[str, object]) -> dict[str, int]:
+    """The count of each queryset in ONE query of scalar subqueries, each planned on its own (so each
+    list's EXISTS becomes an index-probing anti or semi join, not a per-row filter of one big scan)."""
+    parts, params = [], []
+    for i, queryset in enumerate(querysets.values()):
+        try:
+            sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # e.g. `pk__in` an empty list: nothing to count
+            parts.append("0")
+            continue
+        # Django-compiled SQL with its values as parameters; only an alias number is added.
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS list{i})")  # noqa: S608
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {key: int(n or 0) for key, n in zip(querysets, row, strict=True)}
+
+
 def worklist_counts(*, user, today: datetime.date | None = None) -> dict[str, int]:
-    """Count of every worklist the user sees, in one query."""
+    """Count of every worklist the user sees, in one query, cached under the change marker (the
+    navigation badge on every page asks for them)."""
     specs = specs_for_user(user)
     if not specs:
         return {}
     today = today or timezone.localdate()
     queryset = pathways_for_user(user=user).filter(status=PathwayStatus.OPEN)
-    return queryset.aggregate(**{spec.key: Count("pk", filter=spec.condition(today)) for spec in specs})
+    scope, scope_params = queryset.order_by().values("pk").query.sql_with_params()
+    return _cached_by_marker(
+        "counts",
+        [today.isoformat(), scope, repr(scope_params), *(spec.key for spec in specs)],
+        lambda: _count_all({spec.key: queryset.filter(spec.condition(today)) for spec in specs}),
+    )
 
 
 @dataclass
@@ -384,19 +467,26 @@ def item_url(spec: WorklistSpec, pathway: Pathway) -> str:
 
 
 def worklist_items(*, user, spec: WorklistSpec, today: datetime.date, limit: int) -> list[WorklistItem]:
-    queryset = (
-        _annotated(pathways_for_user(user=user).filter(status=PathwayStatus.OPEN))
-        .filter(spec.condition(today))
-        .annotate(
-            item_date=spec.date_expr(),
-            item_flag=ExpressionWrapper(spec.flag(today), output_field=BooleanField()) if spec.flag else Value(False),
-        )
-        .order_by(*spec.order_by)
+    base = _annotated(pathways_for_user(user=user).filter(status=PathwayStatus.OPEN)).annotate(
+        item_date=spec.date_expr(),
+        item_flag=ExpressionWrapper(spec.flag(today), output_field=BooleanField()) if spec.flag else Value(False),
     )
-    return [
-        WorklistItem(pathway=p, url=item_url(spec, p), date=p.item_date, flagged=bool(p.item_flag))
-        for p in queryset[:limit]
-    ]
+    if spec.ordered_ids:
+        # The list is a cached, ordered list of ids (see reconsent_pathway_ids): fetch the first rows.
+        ids = spec.ordered_ids()[:limit]
+        found = {p.pk: p for p in base.filter(pk__in=ids)}
+        rows = [found[i] for i in ids if i in found]
+    elif spec.split_by_stage:
+        # One ordered query per stage (each read in order from pathway_open_stage_entered_idx and
+        # stopped at `limit` rows), merged here: a fixed number of queries, and no scan of every
+        # stage's record table before the first row (PostgreSQL hashes them for an OR of EXISTS).
+        rows = []
+        for stage in spec.split_by_stage:
+            rows += base.filter(awaiting_decision_at_q(stage)).order_by(*spec.order_by)[:limit]
+        rows = sorted(rows, key=lambda p: (p.stage_entered_at, p.pk))[:limit]
+    else:
+        rows = base.filter(spec.condition(today)).order_by(*spec.order_by)[:limit]
+    return [WorklistItem(pathway=p, url=item_url(spec, p), date=p.item_date, flagged=bool(p.item_flag)) for p in rows]
 
 
 def worklists_for_user(

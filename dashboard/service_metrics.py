@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q
+from django.db.models import Avg, BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import TruncDate
 
 from dashboard.metrics import share
@@ -169,25 +169,31 @@ def consent_quality(cohort, *, rules: dict[str, Decimal]) -> ConsentQuality:
         Q(signed_at__gt=OuterRef("signed_at")) | Q(signed_at=OuterRef("signed_at"), pk__gt=OuterRef("pk"))
     )
     consents = stood.filter(pathway__in=procedures.values("pathway_id")).filter(~Exists(later))
-    # Uncorrelated `id IN (...)` subqueries: hashed once, never run per consent.
-    confirmed = Q(pk__in=ConsentConfirmation.objects.values("consent_id"))
+    # EXISTS, never `NOT IN (subquery)`: with 800,000 explained risks the NOT IN list outgrows work_mem and
+    # PostgreSQL falls back to rescanning it for every consent (minutes at 100,000 pathways).
+    confirmations = ConsentConfirmation.objects.filter(consent_id=OuterRef("pk"))
+    confirmed = Q(Exists(confirmations))
     two_stage = Q(
-        pk__in=ConsentConfirmation.objects.annotate(day=TruncDate("confirmed_at"))
-        .filter(day__gt=TruncDate("consent__signed_at"))
-        .values("consent_id")
+        Exists(confirmations.annotate(day=TruncDate("confirmed_at")).filter(day__gt=TruncDate("consent__signed_at")))
     )
-    risks = Q(pk__in=ExplainedRisk.objects.values("consent_id")) & ~Q(
-        pk__in=ExplainedRisk.objects.filter(discussed=False).values("consent_id")
+    risks = Q(Exists(ExplainedRisk.objects.filter(consent_id=OuterRef("pk")))) & ~Q(
+        Exists(ExplainedRisk.objects.filter(consent_id=OuterRef("pk"), discussed=False))
     )
     leaflet = ~Q(leaflet_version="")
-    counts = consents.aggregate(
-        n=Count("pk"),
-        two_stage=Count("pk", filter=two_stage),
-        confirmed=Count("pk", filter=confirmed),
-        risks=Count("pk", filter=risks),
-        leaflet=Count("pk", filter=leaflet),
-        all=Count("pk", filter=two_stage & confirmed & risks & leaflet),
+    # Grouped by the four answers (at most 16 rows), so each EXISTS runs once per consent.
+    criteria = {"two_stage": two_stage, "confirmed": confirmed, "risks": risks, "leaflet": leaflet}
+    groups = (
+        consents.annotate(**{f"is_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in criteria.items()})
+        .order_by()
+        .values(*(f"is_{k}" for k in criteria))
+        .annotate(n=Count("pk"))
     )
+    counts = dict.fromkeys([*criteria, "n", "all"], 0)
+    for group in groups:
+        counts["n"] += group["n"]
+        for k in criteria:
+            counts[k] += group["n"] if group[f"is_{k}"] else 0
+        counts["all"] += group["n"] if all(group[f"is_{k}"] for k in criteria) else 0
     labels = [
         ("two_stage", "Two-stage consent: signed on an earlier day, then confirmed by the operator"),
         ("confirmed", "Confirmed by the operator on the day"),

@@ -230,6 +230,28 @@ class Pathway(ClinicalRecord):
             models.Index(fields=["status", "current_stage"], name="pathway_status_stage_idx"),
             models.Index(fields=["referral_received_on"], name="pathway_referral_idx"),
             models.Index(fields=["planned_procedure_on"], name="pathway_planned_idx"),
+            # Worklists (dashboard.selectors.SPECS): open pathways at a stage in each list's order, so a
+            # list's first rows are read in order from the index rather than sorting the whole stage.
+            models.Index(
+                fields=["current_stage", "stage_entered_at", "id"],
+                condition=Q(status="open"),
+                name="pathway_open_stage_entered_idx",
+            ),
+            models.Index(
+                fields=["current_stage", "planned_procedure_on", "stage_entered_at", "id"],
+                condition=Q(status="open"),
+                name="pathway_open_stage_planned_idx",
+            ),
+            models.Index(
+                fields=["-priority", "referral_received_on", "id"],
+                condition=Q(status="open", current_stage__in=["referral", "suitability"]),
+                name="pathway_open_triage_idx",
+            ),
+            models.Index(
+                fields=["stage_entered_at", "id"],
+                condition=Q(status="open", current_stage__in=["suitability", "mri", "pre_assessment"]),
+                name="pathway_open_decision_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -1824,7 +1846,13 @@ class FollowUp(ClinicalRecord):
 
     class Meta:
         verbose_name = "follow-up"
-        indexes = [models.Index(fields=["completed_at", "window_closes_on"], name="follow_up_worklist_idx")]
+        indexes = [
+            models.Index(fields=["completed_at", "window_closes_on"], name="follow_up_worklist_idx"),
+            # The follow-up worklist: pending reviews in due order (dashboard.selectors).
+            models.Index(
+                fields=["due_on", "id"], condition=Q(completed_at__isnull=True), name="follow_up_pending_due_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(window_opens_on__lte=F("due_on"), window_closes_on__gte=F("due_on")),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from dashboard import metrics
 from pathway.models import ExitState, Pathway, Stage
@@ -239,3 +242,26 @@ def test_interval_cache_sees_a_new_movement_at_once(moves, consultant):
     after = metrics.stage_intervals(cohort, today=TODAY)
     assert after.intervals[0].overall.n == before
     assert after.intervals[1].by_month["2026-06"].n == 1
+
+
+def test_cached_dashboard_sees_a_new_record_at_once(reference_data):
+    """The figures are cached under the latest history ids: any clinical write shows on the next request."""
+    from tests.factories import ConsentConfirmationFactory, ConsentRecordFactory, ProcedureFactory
+
+    cohort = Pathway.objects.all()
+    pathway = make_pathway(stage=Stage.FOLLOW_UP)
+    assert metrics.dashboard(cohort).checklist.procedures == 0
+    ProcedureFactory(pathway=pathway)
+    first = metrics.dashboard(cohort)
+    assert first.checklist.procedures == 1
+    assert first.consent_quality.without_consent == 1
+    with CaptureQueriesContext(connection) as context:
+        assert metrics.dashboard(cohort) == first  # nothing written: from the cache
+    assert len(context.captured_queries) <= 2  # the rules and the change marker
+    signed = ConsentRecordFactory(
+        pathway=pathway, signed=True, signed_at=timezone.now() - datetime.timedelta(days=2), risks=True
+    )
+    ConsentConfirmationFactory(consent=signed)
+    after = metrics.dashboard(cohort)
+    assert after.consent_quality.without_consent == 0
+    assert {c.key: c.met for c in after.consent_quality.criteria}["all"] == 1

@@ -75,3 +75,19 @@ def test_query_count_is_the_same_for_1_and_50_rows(request, client_for, referenc
     response = client.get("/")
     for worklist in response.context["worklists"]:
         assert worklist.total >= 50, worklist.key
+
+
+def test_dashboard_figures_computed_in_full_take_the_same_queries_for_1_and_50(reference_data, consultant):
+    """The page is usually served from the cache; the computation behind it must not grow either."""
+    from dashboard import metrics
+    from pathway.models import Pathway
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as context:
+            metrics.dashboard(Pathway.objects.all(), use_cache=False)
+        return len(context.captured_queries)
+
+    populate(1, consultant)
+    one = count()
+    populate(49, consultant)
+    assert count() == one
