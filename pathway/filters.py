@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from dashboard.filters import ConsultantChoiceFilter, DateInput, DateRangeForm
 from pathway import queues
-from pathway.models import Aetiology, ExitState, Pathway, PathwayStatus, Priority, Stage, rule_value
+from pathway.models import Aetiology, ExitState, Pathway, PathwayStatus, Priority, Stage, rule_value, stage_order
 
 
 class Overdue:
@@ -48,9 +47,7 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     def filter(self, qs, value):
         if value and any(v.lstrip("-") == "stage" for v in value):
             # Stages sort in pathway order, not alphabetically.
-            qs = qs.annotate(
-                stage_order=Case(*[When(current_stage=s.value, then=Value(s.index)) for s in Stage], default=Value(99))
-            )
+            qs = qs.annotate(stage_order=stage_order())  # served by the index pathway_stage_order_idx
         qs = super().filter(qs, value)
         if value:
             return qs.order_by(*qs.query.order_by, "-id" if value[0].startswith("-") else "id")

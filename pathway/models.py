@@ -186,6 +186,14 @@ class PathwayStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+def stage_order():
+    """Stages in pathway order (not alphabetical), for sorting: the pathway list's "stage" column
+    (pathway.filters) and the index pathway_stage_order_idx, which must use this same expression."""
+    return models.Case(
+        *[models.When(current_stage=s.value, then=models.Value(s.index)) for s in Stage], default=models.Value(99)
+    )
+
+
 class Pathway(ClinicalRecord):
     """One episode of care, from referral to follow-up. A new fracture is a new pathway.
 
@@ -252,6 +260,8 @@ class Pathway(ClinicalRecord):
                 condition=Q(status="open", current_stage__in=["suitability", "mri", "pre_assessment"]),
                 name="pathway_open_decision_idx",
             ),
+            # The pathway list sorted by stage (either direction) reads its page from this index.
+            models.Index(stage_order(), "id", name="pathway_stage_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(
