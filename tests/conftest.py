@@ -21,6 +21,17 @@ def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Worklist counts and dashboard figures are cached under a key built from the latest row ids,
+    which a rolled-back test database can repeat: every test starts and ends with an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def seed_reference_data() -> None:
     """Roles, the rules table, and the risk and leaflet library: what migrations and sync_roles give
     a real database. Idempotent."""
