@@ -12,39 +12,29 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import reduce
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BooleanField,
-    Case,
     DateField,
     Exists,
     ExpressionWrapper,
     F,
     Func,
-    IntegerField,
     OuterRef,
     Q,
-    Subquery,
-    Sum,
-    TextField,
     Value,
-    When,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Cast, Coalesce
-from django.db.models.lookups import Contains
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from pathway.models import Level, Pathway, PathwayStatus, Priority, Stage, rule_value
+from pathway.models import Pathway, PathwayStatus, Priority, Stage, rule_value
 from pathway.queues import (
     DECISION_STAGES,
     at_stage_q,
@@ -84,66 +74,37 @@ def consent_in_force_q() -> Q:
     return Q(Exists(_consents()))
 
 
-def _level_bit(level: str) -> int:
-    return 1 << Level.sort_key(level)
+def _reconsent_ordered_ids() -> list[int]:
+    """Pathways whose signed current consent (not withdrawn) has levels other than the levels now
+    planned (MRI findings with oedema, concordant with the examination: pathway.selectors.planned_levels),
+    among open pathways not yet treated; in the list's order (planned date, nulls last, then id).
 
-
-def consented_levels_mask():
-    """The consent's levels as a bit set (one bit per Level), read from the JSON list's text: `"L1"`
-    with its quotes never matches inside `"L12"`. Same SQL on SQLite and PostgreSQL."""
-    text = Cast("levels", TextField())
-    return reduce(
-        operator.add,
-        (
-            Case(When(Contains(text, Value(f'"{level}"')), then=Value(_level_bit(level))), default=Value(0))
-            for level in Level.values
-        ),
-    )
-
-
-def planned_levels_mask(pathway_ref: str = "pathway_id"):
-    """The planned levels (MRI findings concordant with the exam and showing oedema, as
-    pathway.selectors.planned_levels) of the pathway `pathway_ref` points at, as the same bit set:
-    0 when no level is treatable or no MRI review is recorded. Each level appears once per scan."""
+    The same set comparison as consent.selectors.levels_changed, done here over the bounded set of
+    standing consents of untreated pathways: two queries whatever their number. (Done in SQL as bit
+    sets, the comparison needed a sub-plan per consent, and PostgreSQL's JIT compiler added over a
+    second to it at 100,000 pathways.)"""
     from pathway.models import MriLevelFinding
 
-    bits = Case(*(When(level=level, then=Value(_level_bit(level))) for level in Level.values), default=Value(0))
-    findings = (
-        MriLevelFinding.objects.treatable()
-        .filter(scan__pathway_id=OuterRef(pathway_ref))
-        .order_by()
-        .values("scan__pathway_id")
-        .annotate(mask=Sum(bits))
-        .values("mask")
+    candidates = _standing_consents().filter(
+        pathway__status=PathwayStatus.OPEN, pathway__current_stage__in=UNTREATED_STAGES
     )
-    return Coalesce(Subquery(findings, output_field=IntegerField()), Value(0))
-
-
-def reconsent_flagged_consents():
-    """Signed current consents, not withdrawn, of open pathways not yet treated, whose levels differ
-    from the levels now planned (consent.selectors.flagged_for_reconsent, domain.md 5.6). Compared in
-    SQL as two bit sets over that bounded set of consents."""
-    return (
-        _standing_consents()
-        .filter(pathway__status=PathwayStatus.OPEN, pathway__current_stage__in=UNTREATED_STAGES)
-        .annotate(consented_mask=consented_levels_mask(), planned_mask=planned_levels_mask())
-        .exclude(consented_mask=F("planned_mask"))
-    )
+    consents = list(candidates.values_list("pathway_id", "levels", "pathway__planned_procedure_on"))
+    planned: dict[int, set[str]] = {}
+    findings = MriLevelFinding.objects.treatable().filter(scan__pathway_id__in=candidates.values("pathway_id"))
+    for pathway_id, level in findings.values_list("scan__pathway_id", "level"):
+        planned.setdefault(pathway_id, set()).add(level)
+    flagged = [
+        (planned_on is None, planned_on or datetime.date.min, pathway_id)
+        for pathway_id, levels, planned_on in consents
+        if set(levels or []) != planned.get(pathway_id, set())
+    ]
+    return [pathway_id for *_, pathway_id in sorted(flagged)]
 
 
 def reconsent_pathway_ids() -> list[int]:
-    """The pathways flagged for re-consent: one query, cached under the change marker (every write to
-    a consent, an MRI finding or a pathway changes it), because comparing every standing consent's
-    levels with its MRI findings costs hundreds of milliseconds at 100,000 pathways."""
-    return _cached_by_marker(
-        "reconsent",
-        [],
-        lambda: list(
-            reconsent_flagged_consents()
-            .order_by(F("pathway__planned_procedure_on").asc(nulls_last=True), "pathway_id")
-            .values_list("pathway_id", flat=True)
-        ),
-    )
+    """The pathways flagged for re-consent, in list order; cached under the change marker (every write
+    to a consent, an MRI finding or a pathway changes it)."""
+    return _cached_by_marker("reconsent", [], _reconsent_ordered_ids)
 
 
 def reconsent_flagged_q() -> Q:
