@@ -110,13 +110,19 @@ def test_a_document_shows_the_record_as_it_stood_at_its_event(ready_pathway, con
 
 def test_pdf_is_served_as_stored(ready_pathway, consultant, client):
     consent = ConsentRecordFactory(pathway=ready_pathway, signed=True)
-    document, content = _render(consent, consultant)
+    # The document of the signing event itself (at the signing time), as sign_consent stores it.
+    document = services.render_document(
+        consent=consent, event=DocumentEvent.SIGNED, event_at=consent.signed_at, acting_user=consultant
+    )
+    with document.file.open("rb") as handle:
+        content = handle.read()
     client.force_login(consultant)
     response = client.get(f"/pathways/{ready_pathway.pk}/consent/{consent.pk}/pdf/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     body = b"".join(response.streaming_content)
     assert body == content
+    assert consent.documents.count() == 1  # served as stored, not rendered again
     assert response["X-Content-SHA256"] == document.file_sha256
     page = client.get(f"/pathways/{ready_pathway.pk}/consent/").content.decode()
     assert document.record_sha256 in page
