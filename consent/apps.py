@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ConsentConfig(AppConfig):
     name = "consent"
     verbose_name = "Consent"
+
+    def ready(self):
+        # The pathway sits below consent and may not import it: it asks pathway.core.providers,
+        # and this app answers (docs/architecture.md).
+        from consent.facts import ConsentRecordFacts
+        from pathway.core import providers
+
+        providers.register_consent(ConsentRecordFacts())

@@ -18,7 +18,7 @@ from consent.models import (
     SignatureMethod,
     WithdrawalTiming,
 )
-from pathway.forms import VersionedModelForm
+from pathway.core.forms import VersionedModelForm
 from pathway.models import Level
 
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
-from consent import selectors
+from consent import gates, selectors
 from consent.models import (
     Anaesthesia,
     CapacityAssessment,
@@ -38,8 +38,8 @@ from consent.models import (
     WithdrawalTiming,
 )
 from pathway import workflow
+from pathway.core.services import StaleEdit, save_versioned
 from pathway.models import ExitState, Pathway, Stage
-from pathway.services import StaleEdit, save_versioned
 
 logger = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ def sign_consent(
         raise StaleEdit
     pathway = stored.pathway
     _refuse_if_closed(pathway)
-    refusals = workflow.sign_refusals(pathway, stored)
+    refusals = gates.sign_refusals(pathway, stored)
     if refusals:
         raise ConsentError(refusals)
     method = SignatureMethod(signature.method)

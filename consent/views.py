@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 
 from accounts import roles
-from consent import selectors, services
+from consent import gates, selectors, services
 from consent.forms import (
     CapacityAssessmentForm,
     ConfirmForm,
@@ -24,9 +24,9 @@ from consent.forms import (
 )
 from consent.models import CapacityAssessment, ConsentForm, ConsentRecord
 from pathway import workflow
+from pathway.core.services import StaleEdit
 from pathway.models import Pathway, Stage
 from pathway.selectors import get_pathway_for_user
-from pathway.services import StaleEdit
 
 
 class ConsentPathwayMixin:
@@ -130,7 +130,7 @@ class ConsentView(ConsentPathwayMixin, TemplateView):
                 initial={"form_type": ConsentForm.FORM_4 if selectors.capacity_concern(self.pathway) else "form1"}
             ),
             history=[c for c in selectors.consents_for(pathway=self.pathway) if consent is None or c.pk != consent.pk],
-            checklist=workflow.consent_items(self.pathway),
+            checklist=gates.consent_items(self.pathway),
             planned_levels=selectors.planned_levels(self.pathway),
             capacity_concern=selectors.capacity_concern(self.pathway),
             interpreter=selectors.interpreter_required(self.pathway),
@@ -141,7 +141,7 @@ class ConsentView(ConsentPathwayMixin, TemplateView):
                 form, formset, capacity_form = self.build_forms()
                 context.update(form=form, formset=formset, capacity_form=capacity_form)
             if not consent.is_signed:
-                context["sign_refusals"] = workflow.sign_refusals(self.pathway, consent)
+                context["sign_refusals"] = gates.sign_refusals(self.pathway, consent)
         return context
 
     def post(self, request, *args, **kwargs):
@@ -231,7 +231,7 @@ class ConsentSignView(ConsentPathwayMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(self.summary_context(self.consent))
         context.setdefault("form", SignForm(initial={"expected_version": self.consent.version, "method": "drawn"}))
-        context["sign_refusals"] = workflow.sign_refusals(self.pathway, self.consent)
+        context["sign_refusals"] = gates.sign_refusals(self.pathway, self.consent)
         return context
 
     def post(self, request, *args, **kwargs):

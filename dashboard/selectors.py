@@ -34,8 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from pathway.models import Pathway, PathwayStatus, Priority, Stage, rule_value
-from pathway.queues import (
+from pathway.core.queues import (
     DECISION_STAGES,
     at_stage_q,
     awaiting_decision_at_q,
@@ -43,6 +42,7 @@ from pathway.queues import (
     before_q,
     without_record_q,
 )
+from pathway.models import Pathway, PathwayStatus, Priority, Stage, rule_value
 from pathway.selectors import pathways_for_user
 from pathway.templatetags.pathway_tags import stage_form_url
 

@@ -15,6 +15,7 @@ from django.db.models import Avg, BooleanField, Count, Exists, ExpressionWrapper
 from django.db.models.functions import TruncDate
 
 from dashboard.metrics import share
+from pathway.core.queues import record_exists
 from pathway.models import (
     CHECKLIST_ITEMS,
     Complication,
@@ -26,7 +27,6 @@ from pathway.models import (
     Stage,
     SuitabilityAssessment,
 )
-from pathway.queues import record_exists
 from pathway.scores import PAIN_SUCCESS_BELOW
 
 # --- MRI waits (NHS diagnostic standard, domain.md 9 [R82]) ---------------------------------------

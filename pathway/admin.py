@@ -1,26 +1,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from pathway.models import (
-    Allergy,
-    AntithromboticMedicine,
-    Complication,
-    FollowUp,
-    MriLevelFinding,
-    MriScan,
-    ObservationSet,
-    Pathway,
-    Patient,
-    PatientAccess,
-    PreAssessment,
-    Procedure,
-    Recovery,
-    Rule,
-    SafetyChecklistItem,
-    StageTransition,
-    SuitabilityAssessment,
-    TreatedLevel,
-)
+from pathway.complications.models import Complication
+from pathway.core.models import Pathway, Patient, PatientAccess, Rule, StageTransition
+from pathway.follow_up.models import FollowUp
+from pathway.mri.models import MriLevelFinding, MriScan
+from pathway.pre_assessment.models import Allergy, AntithromboticMedicine, PreAssessment
+from pathway.procedure.models import Procedure, SafetyChecklistItem, TreatedLevel
+from pathway.recovery.models import ObservationSet, Recovery
+from pathway.suitability.models import SuitabilityAssessment
 
 
 class NoDeleteAdmin(SimpleHistoryAdmin):

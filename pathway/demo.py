@@ -24,18 +24,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import sync_roles
-from pathway.models import (
-    Aetiology,
-    ExitState,
-    Pathway,
-    PathwayStatus,
-    Patient,
-    Priority,
-    ReferrerType,
-    Sex,
-    Stage,
-    StageTransition,
-)
+from pathway.core.choices import ExitState, Stage
+from pathway.core.models import Aetiology, Pathway, PathwayStatus, Patient, Priority, ReferrerType, Sex, StageTransition
 from pathway.validators import nhs_number_is_valid
 
 # --- fast inserts (demo data only) -----------------------------------------------------------------

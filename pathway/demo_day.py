@@ -13,23 +13,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from pathway.complications.models import CIRSE_GRADES, SIR_GRADES, Complication
+from pathway.core.choices import ExitState, Level, Stage
 from pathway.demo import DemoPathway, bulk_create_with_history, register_filler
-from pathway.models import (
-    CHECKLIST_ITEMS,
-    CIRSE_GRADES,
-    SIR_GRADES,
-    Complication,
-    ExitState,
-    FollowUp,
-    Level,
-    MriLevelFinding,
-    ObservationSet,
-    Procedure,
-    Recovery,
-    SafetyChecklistItem,
-    Stage,
-    TreatedLevel,
-)
+from pathway.follow_up.models import FollowUp
+from pathway.mri.models import MriLevelFinding
+from pathway.procedure.models import CHECKLIST_ITEMS, Procedure, SafetyChecklistItem, TreatedLevel
+from pathway.recovery.models import ObservationSet, Recovery
 
 CEMENTS = ["PMMA bone cement (radiopaque)", "PMMA vertebroplasty cement, high viscosity"]
 FINDINGS = [
@@ -338,7 +328,7 @@ def fill_recovery(builder, plans: list[DemoPathway]) -> None:
 
 @register_filler(Stage.FOLLOW_UP)
 def fill_follow_up(builder, plans: list[DemoPathway]) -> None:
-    from pathway.models import rule_values
+    from pathway.core.models import rule_values
 
     rules = rule_values()
     nurse = builder.users["nurse"]

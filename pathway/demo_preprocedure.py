@@ -11,19 +11,12 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from pathway.core.choices import ExitState, Level, Stage
+from pathway.core.models import Aetiology
 from pathway.demo import DemoPathway, bulk_create_with_history, register_filler
-from pathway.models import (
-    Aetiology,
-    Allergy,
-    AntithromboticMedicine,
-    ExitState,
-    Level,
-    MriLevelFinding,
-    MriScan,
-    PreAssessment,
-    Stage,
-    SuitabilityAssessment,
-)
+from pathway.mri.models import MriLevelFinding, MriScan
+from pathway.pre_assessment.models import Allergy, AntithromboticMedicine, PreAssessment
+from pathway.suitability.models import SuitabilityAssessment
 
 LEVEL_WEIGHTS = {"T11": 6, "T12": 14, "L1": 14, "L2": 8, "L3": 5, "T8": 3, "T9": 3, "T10": 4, "L4": 3, "T7": 2}
 RADIOLOGISTS = ["Dr H Carter", "Dr S Adeyemi", "Dr R Menon"]

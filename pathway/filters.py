@@ -12,8 +12,9 @@ from django import forms
 from django.utils import timezone
 
 from dashboard.filters import ConsultantChoiceFilter, DateInput, DateRangeForm
-from pathway import queues
-from pathway.models import Aetiology, ExitState, Pathway, PathwayStatus, Priority, Stage, rule_value, stage_order
+from pathway.core import queues as core_queues
+from pathway.core.choices import ExitState, Stage
+from pathway.core.models import Aetiology, Pathway, PathwayStatus, Priority, rule_value, stage_order
 
 
 class Overdue:
@@ -32,9 +33,9 @@ def overdue_q(kind: str):
     today = timezone.localdate()
     parts = {}
     if kind in (Overdue.RTT, Overdue.ANY):
-        parts[Overdue.RTT] = queues.rtt_breach_q(today=today, weeks=int(rule_value("rtt_weeks")))
+        parts[Overdue.RTT] = core_queues.rtt_breach_q(today=today, weeks=int(rule_value("rtt_weeks")))
     if kind in (Overdue.PROCEDURE_DATE, Overdue.ANY):
-        parts[Overdue.PROCEDURE_DATE] = queues.procedure_date_passed_q(today=today)
+        parts[Overdue.PROCEDURE_DATE] = core_queues.procedure_date_passed_q(today=today)
     query = None
     for part in parts.values():
         query = part if query is None else query | part
@@ -109,5 +110,5 @@ class PathwayFilter(django_filters.FilterSet):
 
     def filter_blocked(self, queryset, name, value):
         if value:
-            return queryset.filter(queues.awaiting_decision_q())
+            return queryset.filter(core_queues.awaiting_decision_q())
         return queryset

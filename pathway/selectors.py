@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from pathway.models import Pathway, Patient, StageTransition
+from pathway.core.choices import Level
+from pathway.core.models import Pathway, Patient, StageTransition
+from pathway.mri.models import MriLevelFinding
 
 
 def patients_for_user(*, user) -> QuerySet[Patient]:
@@ -71,7 +73,6 @@ def planned_levels(*, pathway: Pathway) -> list[str]:
 
     NICE TA279 1.1 [A][R1]. Empty when no MRI review is recorded. Consent and the procedure read this.
     """
-    from pathway.models import Level, MriLevelFinding
 
     levels = MriLevelFinding.objects.filter(scan__pathway=pathway).treatable().values_list("level", flat=True)
     return sorted(levels, key=Level.sort_key)

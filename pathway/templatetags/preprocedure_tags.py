@@ -3,7 +3,7 @@
 from django import template
 
 from pathway import selectors, workflow
-from pathway.models import Stage
+from pathway.core.choices import Stage
 
 register = template.Library()
 

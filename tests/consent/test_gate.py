@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 
 from consent import selectors
+from consent.gates import consent_items
 from consent.models import ExplainedRisk
 from pathway import workflow
-from pathway.workflow import consent_items
+from pathway.procedure import gates as procedure_gates
 from tests.factories import (
     CapacityAssessmentFactory,
     ConsentConfirmationFactory,
@@ -30,7 +31,7 @@ def test_no_consent_is_a_hard_stop(ready_pathway):
     items = consent_items(ready_pathway)
     assert [str(i.reason) for i in items] == ["No consent has been recorded."]
     assert items[0].reason.overridable is False
-    assert "No consent has been recorded." in workflow.gate_procedure(ready_pathway)
+    assert "No consent has been recorded." in procedure_gates.gate_procedure(ready_pathway)
 
 
 def test_signed_confirmed_consent_passes(ready_pathway):

@@ -6,8 +6,8 @@ import datetime
 
 from django.utils import timezone
 
+from pathway.core.queues import record_model
 from pathway.models import PathwayStatus, Stage, StageTransition
-from pathway.queues import record_model
 from tests.factories import PathwayFactory
 
 

@@ -6,8 +6,8 @@ import datetime
 
 from django.utils import timezone
 
-from pathway import services
 from pathway.models import CHECKLIST_ITEMS, ChecklistPhase, Stage
+from pathway.procedure import services as procedure_services
 from tests.factories import (
     ConsentConfirmationFactory,
     ConsentRecordFactory,
@@ -52,7 +52,7 @@ def answer(pathway, phase, user, **kwargs):
     kwargs.setdefault("answers", all_yes(phase))
     if ChecklistPhase(phase) == ChecklistPhase.SIGN_IN:
         kwargs.setdefault("pregnancy_status", "not_applicable")
-    return services.record_checklist_phase(acting_user=user, pathway=pathway, phase=phase, **kwargs)
+    return procedure_services.record_checklist_phase(acting_user=user, pathway=pathway, phase=phase, **kwargs)
 
 
 def ago(minutes: int) -> datetime.datetime:

@@ -12,8 +12,11 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from pathway import discharge_sheet, services, workflow
-from pathway.day_forms import SedationDrugsField
+from pathway import workflow
+from pathway.complications import services as complications_services
+from pathway.core.gating import GateClosed, WorkflowError
+from pathway.follow_up import gates as follow_up_gates
+from pathway.follow_up import services as follow_up_services
 from pathway.models import (
     ChecklistPhase,
     ExitState,
@@ -25,7 +28,12 @@ from pathway.models import (
     TreatedLevel,
     dap_in_gy_cm2,
 )
-from pathway.workflow import GateClosed, WorkflowError
+from pathway.procedure import gates as procedure_gates
+from pathway.procedure import services as procedure_services
+from pathway.procedure.forms import SedationDrugsField
+from pathway.recovery import discharge_sheet as recovery_discharge_sheet
+from pathway.recovery import gates as recovery_gates
+from pathway.recovery import services as recovery_services
 from tests.factories import (
     AntithromboticMedicineFactory,
     ComplicationFactory,
@@ -70,12 +78,12 @@ def _level(pathway, user, level="T12", **kwargs):
         cement_volume_ml=kwargs.pop("volume", Decimal("4.0")),
         **kwargs,
     )
-    return services.record_treated_level(acting_user=user, pathway=pathway, treated_level=treated)
+    return procedure_services.record_treated_level(acting_user=user, pathway=pathway, treated_level=treated)
 
 
 def test_the_ready_pathway_passes_the_procedure_gate(day):
-    assert workflow.gate_procedure(day) == []
-    assert workflow.consented_levels(day) == ["T12"]
+    assert procedure_gates.gate_procedure(day) == []
+    assert procedure_gates.consented_levels(day) == ["T12"]
 
 
 # --- checklist order ------------------------------------------------------------------------------
@@ -135,7 +143,7 @@ def test_sign_in_refused_when_the_ready_gate_closes(reference_data, radiologist)
     pathway = make_day_pathway(inr=Decimal("2.1"))
     with pytest.raises(GateClosed) as exc:
         answer(pathway, "sign_in", radiologist)
-    assert exc.value.reasons == workflow.gate_procedure(pathway)
+    assert exc.value.reasons == procedure_gates.gate_procedure(pathway)
     assert any("INR" in r for r in exc.value.reasons)
 
 
@@ -221,16 +229,16 @@ def test_sign_out_needs_the_procedure_recorded(day, radiologist):
 
 
 def test_recovery_gate_opens_only_after_the_sign_out(day, radiologist, consultant):
-    assert workflow.gate_recovery(day) == ["Procedure not yet recorded."]
+    assert procedure_gates.gate_recovery(day) == ["Procedure not yet recorded."]
     answer(day, "sign_in", radiologist)
     answer(day, "time_out", radiologist)
     _level(day, radiologist)
-    assert workflow.gate_recovery(day) == ["The sign out of the safety checklist is not complete."]
+    assert procedure_gates.gate_recovery(day) == ["The sign out of the safety checklist is not complete."]
     with pytest.raises(GateClosed):
         workflow.advance(pathway=day, to_stage=Stage.RECOVERY, acting_user=consultant, override_reason="Urgent.")
     _fill_procedure(day, consultant)
     answer(day, "sign_out", radiologist)
-    assert workflow.gate_recovery(day) == []
+    assert procedure_gates.gate_recovery(day) == []
     with pytest.raises(GateClosed, match="The sign out is complete; no more levels can be recorded."):
         _level(day, radiologist, level="T12")
     moved = workflow.advance(pathway=day, to_stage=Stage.RECOVERY, acting_user=radiologist)
@@ -299,9 +307,9 @@ def test_discharge_gate(reference_data, consultant, recovery_kwargs, observation
     pathway, recovery = _recovery_pathway(ct_reviewer=consultant, **recovery_kwargs)
     for minutes, obs in zip(range(len(observations) * 10, 0, -10), observations, strict=True):
         ObservationSetFactory(recovery=recovery, taken_at=ago(minutes), **obs)
-    assert [item.reason for item in workflow.discharge_items(pathway) if not item.met] == reasons
-    # Moving on is the discharge itself: only services.discharge makes it.
-    assert workflow.gate_follow_up(pathway) == [
+    assert [item.reason for item in recovery_gates.discharge_items(pathway) if not item.met] == reasons
+    # Moving on is the discharge itself: only recovery_services.discharge makes it.
+    assert recovery_gates.gate_follow_up(pathway) == [
         *reasons,
         "Discharge the patient from the recovery page, which books the follow-up.",
     ]
@@ -321,13 +329,13 @@ def test_discharge_gate_post_ct(reference_data, consultant, ct, reason):
     )
     recovery = RecoveryFactory(pathway=procedure.pathway)
     ObservationSetFactory(recovery=recovery)
-    assert [item.reason for item in workflow.discharge_items(procedure.pathway) if not item.met] == [reason]
+    assert [item.reason for item in recovery_gates.discharge_items(procedure.pathway) if not item.met] == [reason]
 
 
 def test_discharge_books_the_follow_up_and_moves_on(reference_data, nurse, consultant):
     pathway, recovery = _recovery_pathway(ct_reviewer=consultant)
     ObservationSetFactory(recovery=recovery)
-    follow_up = services.discharge(acting_user=nurse, pathway=pathway)
+    follow_up = recovery_services.discharge(acting_user=nurse, pathway=pathway)
     pathway.refresh_from_db()
     assert pathway.stage == Stage.FOLLOW_UP
     day = pathway.procedure.procedure_day
@@ -342,12 +350,12 @@ def test_a_closed_discharge_gate_leaves_nothing_behind(reference_data, nurse, co
     pathway, recovery = _recovery_pathway(ct_reviewer=consultant, puncture_site_dry=False)
     ObservationSetFactory(recovery=recovery)
     with pytest.raises(GateClosed) as exc:
-        services.discharge(acting_user=nurse, pathway=pathway)
+        recovery_services.discharge(acting_user=nurse, pathway=pathway)
     assert exc.value.reasons == ["The puncture site is not dry."]
     recovery.refresh_from_db()
     assert recovery.discharged_at is None
     assert not FollowUp.objects.exists()
-    services.discharge(acting_user=consultant, pathway=pathway, override_reason="Small ooze; dressing applied.")
+    recovery_services.discharge(acting_user=consultant, pathway=pathway, override_reason="Small ooze; dressing applied.")
     pathway.refresh_from_db()
     assert pathway.stage == Stage.FOLLOW_UP
     assert pathway.transitions.last().overridden
@@ -413,15 +421,15 @@ def test_complications_recordable_for_12_months_even_when_closed(reference_data,
     complication = ComplicationFactory.build(detected_at_stage="late")
     if refused:
         with pytest.raises(WorkflowError, match="More than 365 days have passed"):
-            services.record_complication(acting_user=nurse, pathway=pathway, complication=complication)
+            complications_services.record_complication(acting_user=nurse, pathway=pathway, complication=complication)
     else:
-        services.record_complication(acting_user=nurse, pathway=pathway, complication=complication)
+        complications_services.record_complication(acting_user=nurse, pathway=pathway, complication=complication)
         assert pathway.complications.count() == 1
 
 
 def test_no_complication_before_a_procedure(reference_data, nurse):
     with pytest.raises(WorkflowError, match="No procedure is recorded"):
-        services.record_complication(
+        complications_services.record_complication(
             acting_user=nurse, pathway=PathwayFactory(), complication=ComplicationFactory.build()
         )
 
@@ -457,7 +465,7 @@ def test_overdue_excludes_done_and_closed(reference_data):
 
 def test_completion_gate_lists_what_is_missing(reference_data):
     follow_up = FollowUpFactory()
-    assert workflow.gate_complete(follow_up.pathway) == [
+    assert follow_up_gates.gate_complete(follow_up.pathway) == [
         "The date of the follow-up review is not recorded.",
         "Pain now, at rest and on activity, is not recorded.",
         "The Oswestry Disability Index needs at least 8 of its 10 sections.",
@@ -471,14 +479,14 @@ def test_completion_gate_lists_what_is_missing(reference_data):
 
 def test_a_new_fracture_must_be_re_referred(reference_data):
     follow_up = FollowUpFactory(recorded=True, new_fracture=True, new_fracture_details="L2, last week")
-    assert workflow.gate_complete(follow_up.pathway) == [
+    assert follow_up_gates.gate_complete(follow_up.pathway) == [
         "A new fracture was reported: re-refer the patient instead of discharging."
     ]
 
 
 def test_completing_closes_the_pathway(reference_data, nurse):
     follow_up = FollowUpFactory(recorded=True)
-    assert services.complete_follow_up(acting_user=nurse, pathway=follow_up.pathway) is None
+    assert follow_up_services.complete_follow_up(acting_user=nurse, pathway=follow_up.pathway) is None
     pathway = Pathway.objects.get(pk=follow_up.pathway_id)
     assert (pathway.status, pathway.exit_state) == ("closed", ExitState.COMPLETED)
     follow_up.refresh_from_db()
@@ -495,8 +503,8 @@ def test_re_referral_opens_a_new_pathway_for_the_same_patient(reference_data, nu
         outcome_notes="New painful L2 fracture.",
     )
     with pytest.raises(WorkflowError, match="Only a radiologist or consultant can re-refer"):
-        services.complete_follow_up(acting_user=nurse, pathway=follow_up.pathway)
-    new = services.complete_follow_up(acting_user=consultant, pathway=follow_up.pathway)
+        follow_up_services.complete_follow_up(acting_user=nurse, pathway=follow_up.pathway)
+    new = follow_up_services.complete_follow_up(acting_user=consultant, pathway=follow_up.pathway)
     assert new.patient_id == follow_up.pathway.patient_id
     assert new.is_open and new.stage == Stage.REFERRAL
     follow_up.refresh_from_db()
@@ -575,7 +583,7 @@ def test_discharge_sheet_has_the_patients_restart_dates(reference_data):
     AntithromboticMedicineFactory(pre_assessment=pre, drug="apixaban")
     ProcedureFactory(pathway=pathway)
     restart = timezone.localdate() + datetime.timedelta(days=2)
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(discharge_sheet.render(pathway))).pages)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(recovery_discharge_sheet.render(pathway))).pages)
     assert "Apixaban" in text
     assert f"{restart:%A} {restart.day} {restart:%B %Y}" in " ".join(text.split())
     assert "Do not drive for 24 hours" in text
@@ -586,7 +594,7 @@ def test_discharge_sheet_has_the_patients_restart_dates(reference_data):
 
 def test_consent_levels_come_from_the_consent_not_the_plan(reference_data):
     pathway = make_day_pathway(levels=("T12", "L1"), consented=("T12", "L1"))
-    assert workflow.consented_levels(pathway) == ["T12", "L1"]
+    assert procedure_gates.consented_levels(pathway) == ["T12", "L1"]
 
 
 def test_treated_level_factory_builds_a_valid_row(reference_data):

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pathway.core.services import StaleEdit
 from pathway.models import (
     Allergy,
     AntithromboticMedicine,
@@ -17,7 +18,6 @@ from pathway.models import (
     Stage,
     SuitabilityAssessment,
 )
-from pathway.services import StaleEdit
 from tests.factories import AllergyFactory, PathwayFactory, PreAssessmentFactory, SuitabilityAssessmentFactory
 from tests.pathway import preprocedure_payloads as payload
 

@@ -10,9 +10,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from pathway import workflow
 from pathway.anticoagulation import cockcroft_gault
 from pathway.models import PreAssessment, Rule, Stage
+from pathway.mri import gates as mri_gates
+from pathway.pre_assessment import gates as pre_assessment_gates
+from pathway.procedure import gates as procedure_gates
+from pathway.suitability import gates as suitability_gates
 from tests.factories import (
     AllergyFactory,
     AntithromboticMedicineFactory,
@@ -54,10 +57,10 @@ def _update(pathway, *, suitability=None, finding=None, pre=None, pathway_fields
 
 
 def test_ready_pathway_passes_every_gate(ready):
-    assert workflow.gate_mri(ready) == []
-    assert workflow.gate_pre_assessment(ready) == []
-    assert workflow.gate_consent(ready) == []
-    preprocedure = workflow._preprocedure_items(ready)
+    assert suitability_gates.gate_mri(ready) == []
+    assert mri_gates.gate_pre_assessment(ready) == []
+    assert pre_assessment_gates.gate_consent(ready) == []
+    preprocedure = procedure_gates.preprocedure_items(ready)
     assert all(item.met for item in preprocedure), [i.reason for i in preprocedure if not i.met]
 
 
@@ -74,11 +77,11 @@ def test_ready_pathway_passes_every_gate(ready):
     ],
 )
 def test_gate_mri_outcome(ready, outcome, reasons):
-    assert workflow.gate_mri(_update(ready, suitability={"outcome": outcome})) == reasons
+    assert suitability_gates.gate_mri(_update(ready, suitability={"outcome": outcome})) == reasons
 
 
 def test_gate_mri_needs_a_suitability_assessment(reference_data):
-    assert workflow.gate_mri(PathwayFactory()) == ["Suitability assessment not yet recorded."]
+    assert suitability_gates.gate_mri(PathwayFactory()) == ["Suitability assessment not yet recorded."]
 
 
 # --- G2: entering pre-assessment -------------------------------------------------------------------
@@ -138,12 +141,12 @@ G2_CASES = [
 @pytest.mark.parametrize(("case", "change", "reasons"), G2_CASES, ids=[c[0] for c in G2_CASES])
 def test_g2_reasons(ready, case, change, reasons):
     ready = _update(ready, **change)
-    assert workflow.gate_pre_assessment(ready) == reasons
+    assert mri_gates.gate_pre_assessment(ready) == reasons
 
 
 def test_g2_missing_records(reference_data):
     pathway = PathwayFactory()
-    assert workflow.gate_pre_assessment(pathway) == [
+    assert mri_gates.gate_pre_assessment(pathway) == [
         "Suitability assessment not yet recorded.",
         "MRI review not yet recorded.",
     ]
@@ -151,7 +154,7 @@ def test_g2_missing_records(reference_data):
 
 def test_absolute_contraindication_cannot_be_overridden(ready):
     ready = _update(ready, suitability={"absolute_contraindications": ["cement_allergy"]})
-    (reason,) = workflow.gate_pre_assessment(ready)
+    (reason,) = mri_gates.gate_pre_assessment(ready)
     assert reason == "Absolute contraindication: Allergy to bone cement (PMMA) or the opacifying agent."
     assert reason.overridable is False
 
@@ -190,17 +193,17 @@ G3_CASES = [
 @pytest.mark.parametrize(("case", "change", "reasons"), G3_CASES, ids=[c[0] for c in G3_CASES])
 def test_g3_reasons(ready, case, change, reasons):
     ready = _update(ready, **change)
-    assert workflow.gate_consent(ready) == reasons
+    assert pre_assessment_gates.gate_consent(ready) == reasons
 
 
 def test_g3_needs_a_pre_assessment(reference_data):
-    assert workflow.gate_consent(PathwayFactory()) == ["Pre-assessment not yet recorded."]
+    assert pre_assessment_gates.gate_consent(PathwayFactory()) == ["Pre-assessment not yet recorded."]
 
 
 def test_pmma_allergy_blocks_and_cannot_be_overridden(ready):
     ready = _update(ready, pre={"no_known_allergies": False})
     AllergyFactory(pre_assessment=ready.pre_assessment, allergen="pmma")
-    (reason,) = workflow.gate_consent(ready)
+    (reason,) = pre_assessment_gates.gate_consent(ready)
     assert reason == "Allergy to bone cement (PMMA) is recorded."
     assert reason.overridable is False
     assert ready.pre_assessment.has_pmma_allergy
@@ -209,7 +212,7 @@ def test_pmma_allergy_blocks_and_cannot_be_overridden(ready):
 def test_other_allergies_pass(ready):
     ready = _update(ready, pre={"no_known_allergies": False})
     AllergyFactory(pre_assessment=ready.pre_assessment, allergen="latex")
-    assert workflow.gate_consent(ready) == []
+    assert pre_assessment_gates.gate_consent(ready) == []
     assert not ready.pre_assessment.has_pmma_allergy
 
 
@@ -220,7 +223,7 @@ def _with_drug(pathway, drug, **kwargs):
 
 
 def test_drug_with_a_rule_plan_passes(ready):
-    assert workflow.gate_consent(_with_drug(ready, "apixaban")) == []
+    assert pre_assessment_gates.gate_consent(_with_drug(ready, "apixaban")) == []
 
 
 def test_drug_below_the_clearance_limit_needs_a_written_plan(ready):
@@ -230,35 +233,35 @@ def test_drug_below_the_clearance_limit_needs_a_written_plan(ready):
         age=patient.age_on(PLANNED), weight_kg=Decimal("64.0"), sex=patient.sex, creatinine_umol_l=300
     )
     assert crcl <= 25
-    reasons = workflow.gate_consent(_with_drug(ready, "apixaban"))
+    reasons = pre_assessment_gates.gate_consent(_with_drug(ready, "apixaban"))
     assert reasons == [f"No plan for apixaban (creatinine clearance {crcl} mL/min; the table covers above 25 mL/min)."]
 
 
 def test_written_plan_satisfies_the_gate(ready):
     ready = _update(ready, pre={"creatinine_umol_l": 300})
-    assert workflow.gate_consent(_with_drug(ready, "apixaban", clinician_plan="Haematology: stop 4 days before.")) == []
+    assert pre_assessment_gates.gate_consent(_with_drug(ready, "apixaban", clinician_plan="Haematology: stop 4 days before.")) == []
 
 
 def test_unknown_drug_needs_a_written_plan(ready):
-    reasons = workflow.gate_consent(_with_drug(ready, "other", other_drug_name="Vorapaxar"))
+    reasons = pre_assessment_gates.gate_consent(_with_drug(ready, "other", other_drug_name="Vorapaxar"))
     assert reasons == ["No plan for vorapaxar (Vorapaxar is not in the drug table)."]
 
 
 def test_no_planned_date_means_no_plan(ready):
     ready = _update(ready, pathway_fields={"planned_procedure_on": None})
-    assert workflow.gate_consent(_with_drug(ready, "clopidogrel")) == [
+    assert pre_assessment_gates.gate_consent(_with_drug(ready, "clopidogrel")) == [
         "No plan for clopidogrel (no planned procedure date)."
     ]
 
 
 def test_warfarin_inr_is_judged_on_the_day_not_at_consent(ready):
     ready = _with_drug(_update(ready, pre={"inr": Decimal("2.6")}), "warfarin")
-    assert workflow.gate_consent(ready) == []
-    unmet = [i.reason for i in workflow._preprocedure_items(ready) if not i.met]
+    assert pre_assessment_gates.gate_consent(ready) == []
+    unmet = [i.reason for i in procedure_gates.preprocedure_items(ready) if not i.met]
     assert unmet == ["INR sample is 9 days old on the planned date (valid for 2 days)."]
     fresh = _update(ready, pre={"inr_sampled_on": PLANNED - datetime.timedelta(days=1)})
     # Not a real sample date in the future: the planned date is a week away. Judged as stored.
-    unmet = [i.reason for i in workflow._preprocedure_items(fresh) if not i.met]
+    unmet = [i.reason for i in procedure_gates.preprocedure_items(fresh) if not i.met]
     assert unmet == ["INR 2.6 is above 1.5."]
 
 
@@ -266,7 +269,7 @@ def test_warfarin_inr_is_judged_on_the_day_not_at_consent(ready):
 
 
 def _unmet(pathway):
-    return [i.reason for i in workflow._preprocedure_items(pathway) if not i.met]
+    return [i.reason for i in procedure_gates.preprocedure_items(pathway) if not i.met]
 
 
 READY_CASES = [
@@ -299,9 +302,9 @@ def test_ready_for_procedure_names_the_drug_without_a_plan(ready):
 
 
 def test_ready_for_procedure_is_a_concatenation_including_consent(ready):
-    items = workflow.ready_for_procedure(ready)
-    assert items[: len(workflow._preprocedure_items(ready))] == workflow._preprocedure_items(ready)
-    assert len(items) > len(workflow._preprocedure_items(ready))  # consent items follow
+    items = procedure_gates.ready_for_procedure(ready)
+    assert items[: len(procedure_gates.preprocedure_items(ready))] == procedure_gates.preprocedure_items(ready)
+    assert len(items) > len(procedure_gates.preprocedure_items(ready))  # consent items follow
 
 
 def test_missing_records_in_readiness(reference_data):
@@ -316,18 +319,18 @@ def test_missing_records_in_readiness(reference_data):
 # --- the rules table drives the gates ---------------------------------------------------------------
 
 RULE_CASES = [
-    ("inr_max", "2.0", {"pre": {"inr": Decimal("1.9")}}, workflow.gate_consent, ["INR 1.9 is above 1.5."]),
-    ("platelets_min", "40", {"pre": {"platelets": 45}}, workflow.gate_consent, ["Platelets 45 are below 50."]),
+    ("inr_max", "2.0", {"pre": {"inr": Decimal("1.9")}}, pre_assessment_gates.gate_consent, ["INR 1.9 is above 1.5."]),
+    ("platelets_min", "40", {"pre": {"platelets": 45}}, pre_assessment_gates.gate_consent, ["Platelets 45 are below 50."]),
     ("lab_validity_days", "40", {"pre": {"hb_sampled_on": PLANNED - datetime.timedelta(days=35)}},
-     workflow.gate_consent, ["Haemoglobin sample is 35 days old on the planned date (valid for 28 days)."]),
-    ("ecg_required_asa_min", "4", {"pre": {"asa_grade": 3}}, workflow.gate_consent,
+     pre_assessment_gates.gate_consent, ["Haemoglobin sample is 35 days old on the planned date (valid for 28 days)."]),
+    ("ecg_required_asa_min", "4", {"pre": {"asa_grade": 3}}, pre_assessment_gates.gate_consent,
      ["An ECG is required (ASA III) but not recorded."]),
-    ("pain_threshold", "5", {"suitability": {"pain_score": 6}}, workflow.gate_pre_assessment,
+    ("pain_threshold", "5", {"suitability": {"pain_score": 6}}, mri_gates.gate_pre_assessment,
      ["Pain score 6 is below the threshold of 7."]),
     ("fracture_age_warn_days", "60", {"pathway_fields": {"symptom_onset_on": TODAY - datetime.timedelta(days=60)}},
-     workflow.gate_pre_assessment, ["The fracture was 50 days old at assessment, beyond the local limit of 42 days."]),
+     mri_gates.gate_pre_assessment, ["The fracture was 50 days old at assessment, beyond the local limit of 42 days."]),
     ("remaining_height_warn_pct", "20", {"finding": {"height_loss_pct": Decimal("70")}},
-     workflow.gate_pre_assessment,
+     mri_gates.gate_pre_assessment,
      ["Relative contraindication without a written justification: severe collapse at T12 (30% height remaining)."]),
 ]  # fmt: skip
 

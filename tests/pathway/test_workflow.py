@@ -5,8 +5,8 @@ import itertools
 import pytest
 
 from pathway import workflow
+from pathway.core.gating import GateClosed, Reason, WorkflowError
 from pathway.models import ExitState, Stage, StageTransition
-from pathway.workflow import GateClosed, Reason, WorkflowError
 from tests.factories import PathwayFactory
 
 pytestmark = pytest.mark.django_db

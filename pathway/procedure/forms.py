@@ -1,9 +1,4 @@
-"""Forms of the day and after: procedure, safety checklist phases, treated levels, complications,
-recovery, observation sets, discharge and follow-up.
-
-Field rules live on the models; the checklist order, the consent check of a level and the gates are
-in pathway/workflow.py. These forms add the layout and the parsing of the sedation drug list.
-"""
+"""Procedure-day forms: the procedure record, a checklist phase, a treated level (domain.md 6)."""
 
 from __future__ import annotations
 
@@ -11,40 +6,26 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.db.models import Q
 
 from accounts import roles
-from accounts.models import User
-from pathway.forms import VersionedModelForm
-from pathway.models import (
+from pathway.core.forms import VersionedModelForm, clinicians
+from pathway.pre_assessment.models import PregnancyStatus
+from pathway.procedure.models import (
     CHECKLIST_ITEMS,
-    CIRSE_GRADES,
     GUIDANCE_CHOICES,
     LEAK_SITES,
-    SIR_GRADES,
     ChecklistPhase,
     ChecklistResponse,
-    Complication,
-    FollowUp,
-    ObservationSet,
-    PregnancyStatus,
     Procedure,
-    Recovery,
     TreatedLevel,
 )
 
-
-def _clinicians(*perms: str):
-    """Active users holding any of `perms` through their role (roles are groups of permissions)."""
-    query = Q()
-    for perm in perms:
-        app_label, codename = perm.split(".")
-        query |= Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
-    return User.objects.filter(query, is_active=True).distinct().order_by("last_name", "first_name")
-
-
 _DOSE = re.compile(r"^(?P<dose>\d+(?:\.\d+)?)\s*(?P<unit>mg|micrograms?|mcg|µg|ug)$", re.IGNORECASE)
+
+
 _TIME = re.compile(r"^(?P<h>[01]?\d|2[0-3])[:.](?P<m>[0-5]\d)$")
+
+
 SEDATION_EXAMPLE = "midazolam, 2 mg, IV, 09:05"
 
 
@@ -139,10 +120,10 @@ class ProcedureForm(VersionedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        doctors = _clinicians(roles.RECORD_PROCEDURE)
+        doctors = clinicians(roles.RECORD_PROCEDURE)
         for name in ("operator", "post_ct_reviewed_by"):
             self.fields[name].queryset = doctors
-        team = _clinicians(roles.RECORD_PROCEDURE, roles.RECORD_RECOVERY)
+        team = clinicians(roles.RECORD_PROCEDURE, roles.RECORD_RECOVERY)
         for name in ("assistant", "sedation_monitor"):
             self.fields[name].queryset = team
         self.fields["fluoroscopy_seconds"].help_text = "In seconds, as the machine reports it."
@@ -208,137 +189,3 @@ class TreatedLevelForm(VersionedModelForm):
             "leak_sites",
             "injection_stopped_for_leak",
         ]
-
-
-class ComplicationForm(VersionedModelForm):
-    grade = forms.ChoiceField(
-        choices=[("", "---------"), ("CIRSE 2017", CIRSE_GRADES), ("SIR (legacy)", SIR_GRADES)],
-        help_text="Choose a grade of the grading system selected above.",
-    )
-
-    class Meta:
-        model = Complication
-        fields = [
-            "risk",
-            "other_type",
-            "onset_at",
-            "detected_at_stage",
-            "related_level",
-            "grade_system",
-            "grade",
-            "management",
-            "outcome",
-            "reported_incident_system",
-            "reported_mhra",
-        ]
-        widgets = {"management": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from consent.models import Risk
-
-        self.fields["risk"].queryset = Risk.objects.active().with_current_version()
-        self.fields["risk"].empty_label = "Other (describe below)"
-
-
-class RecoveryForm(VersionedModelForm):
-    class Meta:
-        model = Recovery
-        fields = [
-            "arrived_at",
-            "bed_rest_started_at",
-            "bed_rest_ended_at",
-            "first_mobilised_at",
-            "pain_controlled",
-            "mobilised_safely",
-            "puncture_site_dry",
-            "responsible_adult_confirmed",
-            "overnight_stay",
-            "overnight_reason",
-            "overnight_details",
-            "advice_no_driving",
-            "advice_adult_overnight",
-            "advice_no_aspirin",
-            "advice_painkillers",
-            "advice_anticoagulants",
-            "advice_warning_signs",
-            "advice_contact",
-            "advice_bone_health",
-            "advice_follow_up",
-        ]
-        widgets = {"overnight_details": forms.Textarea(attrs={"rows": 2})}
-
-    @property
-    def advice_changed(self) -> bool:
-        return any(name.startswith("advice_") for name in self.changed_data)
-
-
-class ObservationSetForm(VersionedModelForm):
-    class Meta:
-        model = ObservationSet
-        fields = [
-            "taken_at",
-            "respiration_rate",
-            "spo2",
-            "spo2_scale",
-            "on_oxygen",
-            "oxygen_l_min",
-            "systolic_bp",
-            "diastolic_bp",
-            "pulse",
-            "consciousness",
-            "temperature_c",
-            "pain_nrs",
-            "left_leg_power",
-            "right_leg_power",
-            "left_leg_sensation",
-            "right_leg_sensation",
-            "puncture_site",
-        ]
-
-
-class DischargeForm(forms.Form):
-    override_reason = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Override reason (consultants only, when a criterion is not met)",
-    )
-
-
-class FollowUpForm(VersionedModelForm):
-    new_fracture = forms.NullBooleanField(
-        label="New vertebral fracture since the procedure",
-        widget=forms.Select(choices=[("unknown", "Not asked yet"), ("true", "Yes"), ("false", "No")]),
-    )
-    complications_since_discharge = forms.NullBooleanField(
-        label="Any complication since discharge",
-        help_text="Record each one on the complications page.",
-        widget=forms.Select(choices=[("unknown", "Not asked yet"), ("true", "Yes"), ("false", "No")]),
-    )
-
-    class Meta:
-        model = FollowUp
-        fields = [
-            "reviewed_on",
-            "method",
-            "pain_rest",
-            "pain_activity",
-            *[f"odi_{n}" for n in range(1, 11)],
-            "analgesic_use",
-            "new_fracture",
-            "new_fracture_details",
-            "complications_since_discharge",
-            "bone_health_confirmed",
-            "outcome",
-            "outcome_notes",
-        ]
-        widgets = {
-            "new_fracture_details": forms.Textarea(attrs={"rows": 2}),
-            "outcome_notes": forms.Textarea(attrs={"rows": 2}),
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A review is recorded once it has happened: when, and how.
-        for name in ("reviewed_on", "method"):
-            self.fields[name].required = True

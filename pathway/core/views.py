@@ -1,34 +1,26 @@
-"""HTTP only: parse, one selector, one service, a message, a redirect. Rules live elsewhere."""
+"""Patients and pathways: lists, the pathway page, and the movement actions (advance, close,
+reopen, return). Views parse, call one selector and one service, and redirect.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
-from django.template.loader import select_template
-from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts import roles
-from pathway import selectors, services, workflow
+from pathway import selectors, workflow
+from pathway.core import services as core_services
+from pathway.core.choices import Stage
+from pathway.core.forms import AdvanceForm, CloseForm, PatientForm, PatientSearchForm, ReasonForm, ReturnForm
+from pathway.core.models import Pathway, Patient
+from pathway.core.services import StaleEdit
 from pathway.filters import PathwayFilter
-from pathway.forms import (
-    AdvanceForm,
-    CloseForm,
-    PatientForm,
-    PatientSearchForm,
-    ReasonForm,
-    ReferralForm,
-    ReturnForm,
-)
-from pathway.models import Pathway, Patient, Stage
-from pathway.services import StaleEdit
+from pathway.procedure import gates as procedure_gates
 
 
 class PathwayMixin:
@@ -43,9 +35,6 @@ class PathwayMixin:
         context["pathway"] = self.pathway
         context["patient"] = self.pathway.patient
         return context
-
-
-# --- patients -------------------------------------------------------------------------------------
 
 
 class PatientListView(PermissionRequiredMixin, TemplateView):
@@ -73,7 +62,7 @@ class PatientCreateView(PermissionRequiredMixin, FormView):
     template_name = "pathway/patient_form.html"
 
     def form_valid(self, form):
-        patient = services.register_patient(acting_user=self.request.user, patient=form.instance)
+        patient = core_services.register_patient(acting_user=self.request.user, patient=form.instance)
         messages.success(self.request, f"Patient {patient} registered.")
         return redirect("pathway:patient_detail", pk=patient.pk)
 
@@ -95,7 +84,7 @@ class PatientUpdateView(PermissionRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.update_patient(
+            core_services.update_patient(
                 acting_user=self.request.user, patient=form.instance, expected_version=form.submitted_version
             )
         except StaleEdit:
@@ -112,37 +101,9 @@ class PatientDetailView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         patient = selectors.get_patient_for_user(user=self.request.user, patient_id=self.kwargs["pk"])
-        services.record_patient_access(acting_user=self.request.user, patient=patient)
+        core_services.record_patient_access(acting_user=self.request.user, patient=patient)
         context.update(patient=patient, pathways=patient.pathways.select_related("responsible_consultant"))
         return context
-
-
-# --- pathways -------------------------------------------------------------------------------------
-
-
-class PathwayCreateView(PermissionRequiredMixin, FormView):
-    """Record a referral for a patient: this opens a new pathway."""
-
-    permission_required = roles.RECORD_REFERRAL
-    form_class = ReferralForm
-    template_name = "pathway/referral_form.html"
-
-    @cached_property
-    def patient(self) -> Patient:
-        return selectors.get_patient_for_user(user=self.request.user, patient_id=self.kwargs["patient_pk"])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = Pathway(patient=self.patient)
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(patient=self.patient, can_edit=True, **kwargs)
-
-    def form_valid(self, form):
-        pathway = services.open_pathway(acting_user=self.request.user, pathway=form.instance)
-        messages.success(self.request, "Referral recorded; the pathway is open.")
-        return redirect("pathway:detail", pk=pathway.pk)
 
 
 class PathwayListView(PermissionRequiredMixin, TemplateView):
@@ -175,14 +136,14 @@ class PathwayDetailView(PermissionRequiredMixin, PathwayMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         pathway = self.pathway
         user = self.request.user
-        services.record_patient_access(acting_user=user, patient=pathway.patient, pathway=pathway)
+        core_services.record_patient_access(acting_user=user, patient=pathway.patient, pathway=pathway)
         target = workflow.next_stage(pathway.stage)
         context.update(
             timeline=workflow.timeline(pathway),
             next_stage=target if pathway.is_open else None,
             next_reasons=workflow.gate_reasons(pathway, target) if (target and pathway.is_open) else [],
             # The checklist is for getting to the procedure; afterwards it would judge old results by today.
-            readiness=workflow.ready_for_procedure(pathway)
+            readiness=procedure_gates.ready_for_procedure(pathway)
             if pathway.is_open and pathway.stage.index <= Stage.PROCEDURE.index
             else None,
             transitions=selectors.transitions_for(pathway=pathway),
@@ -271,99 +232,3 @@ class ReturnView(WorkflowActionView):
             pathway=self.pathway, to_stage=data["to_stage"], acting_user=self.request.user, reason=data["reason"]
         )
         return f"Returned to {pathway.stage.label.lower()}."
-
-
-# --- stage forms ----------------------------------------------------------------------------------
-
-
-class StageFormView(PathwayMixin, FormView):
-    """The one base view of every stage form. A stage view sets `stage` and `form_class`.
-
-    GET needs the view permission (a read-only form for those who cannot record the stage);
-    POST needs the stage's record permission (pathway.workflow.STAGE_PERMISSION).
-    """
-
-    stage: Stage
-    success_message = "Saved."
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm("pathway.view_pathway"):
-            raise PermissionDenied
-        if request.method == "POST" and not workflow.can_record(request.user, self.stage):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    @cached_property
-    def record(self):
-        existing = workflow.stage_record(self.pathway, self.stage)
-        if existing is not None:
-            return existing
-        return self.new_record()
-
-    def new_record(self):
-        return self.form_class._meta.model(pathway=self.pathway)
-
-    @property
-    def can_edit(self) -> bool:
-        return self.refusal is None and workflow.can_record(self.request.user, self.stage)
-
-    @cached_property
-    def refusal(self) -> str | None:
-        return workflow.recording_refusal(self.pathway, self.stage)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.record}
-
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        if not self.can_edit:
-            for field in form.fields.values():
-                field.disabled = True
-        return form
-
-    def get_template_names(self):
-        model_name = self.form_class._meta.model._meta.model_name
-        return [select_template([f"pathway/{model_name}_form.html", "pathway/stage_form.html"]).template.name]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(stage=self.stage, can_edit=self.can_edit, refusal=self.refusal, record=self.record)
-        return context
-
-    def get_success_url(self) -> str:
-        return reverse("pathway:detail", kwargs={"pk": self.pathway.pk})
-
-    def after_save(self, form):
-        """Return a callable saving dependent rows (inline formsets) in the same transaction."""
-        return None
-
-    def form_valid(self, form):
-        try:
-            with transaction.atomic():
-                services.save_stage_record(
-                    acting_user=self.request.user,
-                    pathway=self.pathway,
-                    stage=self.stage,
-                    instance=form.instance,
-                    expected_version=form.submitted_version,
-                    after_save=self.after_save(form),
-                )
-        except StaleEdit:
-            messages.error(self.request, StaleEdit.message)
-            return HttpResponseRedirect(self.request.path)
-        except workflow.WorkflowError as exc:
-            for reason in exc.reasons:
-                messages.error(self.request, reason)
-            return HttpResponseRedirect(self.request.path)
-        messages.success(self.request, self.success_message)
-        return HttpResponseRedirect(self.get_success_url())
-
-
-class ReferralView(StageFormView):
-    stage = Stage.REFERRAL
-    form_class = ReferralForm
-    success_message = "Referral saved."
-
-    @cached_property
-    def record(self):
-        return self.pathway

@@ -1,7 +1,7 @@
 """The patient's discharge advice sheet (domain.md 7.3): the project's own words, with the patient's
 own anticoagulant restart dates from the pre-assessment plan (pathway.anticoagulation).
 
-Rendered through consent/pdf.py, the only module that imports WeasyPrint.
+Rendered through pathway/core/pdf.py, the only module that imports WeasyPrint.
 """
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from pathway import services, workflow
-from pathway.models import Pathway, Stage
+from pathway import workflow
+from pathway.core.choices import Stage
+from pathway.core.models import Pathway
+from pathway.core.pdf import render_pdf
+from pathway.follow_up import services as follow_up_services
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ def restart_plan(pathway: Pathway) -> list[Restart]:
 
 def context(pathway: Pathway) -> dict:
     procedure = workflow.stage_record(pathway, Stage.PROCEDURE)
-    follow_up = workflow.stage_record(pathway, Stage.FOLLOW_UP) or services.new_follow_up(pathway)
+    follow_up = workflow.stage_record(pathway, Stage.FOLLOW_UP) or follow_up_services.new_follow_up(pathway)
     pre = workflow.stage_record(pathway, Stage.PRE_ASSESSMENT)
     return {
         "pathway": pathway,
@@ -55,6 +58,4 @@ def context(pathway: Pathway) -> dict:
 
 
 def render(pathway: Pathway) -> bytes:
-    from consent.pdf import render_pdf
-
     return render_pdf("pathway/pdf/discharge_sheet.html", context(pathway))

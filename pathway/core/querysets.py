@@ -1,8 +1,16 @@
+"""QuerySets of the core models. Clinical rows are never hard deleted."""
+
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
-from pathway.queues import PathwayQueueMixin
+from pathway.core.queues import PathwayQueueMixin
 from pathway.validators import normalise_nhs_number
+
+
+class NoHardDeleteQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionDenied("Clinical records are never deleted; close or correct them instead.")
 
 
 class PatientQuerySet(models.QuerySet):
@@ -30,8 +38,6 @@ class PatientQuerySet(models.QuerySet):
         return self.filter(query)
 
     def delete(self):
-        from pathway.models import NoHardDeleteQuerySet
-
         return NoHardDeleteQuerySet.delete(self)
 
 
@@ -49,6 +55,4 @@ class PathwayQuerySet(PathwayQueueMixin, models.QuerySet):
         return self.select_related("patient", "responsible_consultant")
 
     def delete(self):
-        from pathway.models import NoHardDeleteQuerySet
-
         return NoHardDeleteQuerySet.delete(self)

@@ -1,13 +1,17 @@
-"""Forms. Field-level rules live on the models (validators, clean()); forms add the version check
-field and the layout."""
+"""Forms and widgets shared by every stage: dates, the versioned model form (a stale form is
+refused), inline rows, patients, and the movement forms (advance, close, return, reopen).
+"""
 
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.utils import timezone
+from django.db.models import Q
+from django.forms import BaseInlineFormSet
 
-from pathway.models import Pathway, Patient, Stage
+from accounts.models import User
+from pathway.core.choices import Stage
+from pathway.core.models import Patient
 from pathway.validators import normalise_nhs_number
 from pathway.workflow import CLINICAL_EXITS
 
@@ -86,51 +90,6 @@ class PatientForm(VersionedModelForm):
         return self.cleaned_data["hospital_number"].strip().upper()
 
 
-class ReferralForm(VersionedModelForm):
-    """The referral stage's form: the pathway's own referral fields (domain.md 2.3)."""
-
-    class Meta:
-        model = Pathway
-        fields = [
-            "referral_received_on",
-            "referrer_type",
-            "referrer_name",
-            "referrer_organisation",
-            "aetiology",
-            "priority",
-            "symptom_onset_on",
-            "responsible_consultant",
-            "planned_procedure_on",
-        ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from accounts.roles import RECORD_CONSENT
-
-        app_label, codename = RECORD_CONSENT.split(".")
-        from accounts.models import User
-
-        self.fields["responsible_consultant"].queryset = User.objects.filter(
-            is_active=True,
-            groups__permissions__codename=codename,
-            groups__permissions__content_type__app_label=app_label,
-        ).distinct()
-        self.fields["planned_procedure_on"].help_text = "Leave blank until the procedure is listed."
-
-    def clean(self):
-        cleaned = super().clean()
-        referral = cleaned.get("referral_received_on")
-        onset = cleaned.get("symptom_onset_on")
-        planned = cleaned.get("planned_procedure_on")
-        if referral and onset and onset > referral:
-            self.add_error("symptom_onset_on", "Symptom onset cannot be after the referral was received.")
-        if planned and referral and planned < referral:
-            self.add_error("planned_procedure_on", "The procedure cannot be planned before the referral date.")
-        if planned and not self.instance.pk and planned < timezone.localdate():
-            self.add_error("planned_procedure_on", "The planned procedure date is in the past.")
-        return cleaned
-
-
 class AdvanceForm(forms.Form):
     override_reason = forms.CharField(
         required=False,
@@ -155,3 +114,36 @@ class ReturnForm(forms.Form):
 
 class PatientSearchForm(forms.Form):
     q = forms.CharField(required=False, label="NHS number, hospital number or name", max_length=100)
+
+
+def checkboxes(choices, label: str, required: bool = False) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        choices=choices, label=label, required=required, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class RowsFormSet(BaseInlineFormSet):
+    """Inline rows of a clinical record. Rows are never deleted: a removed row is kept and flagged
+    entered in error by the save service (pathway.services.save_rows)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove (entered in error)"
+
+    def filled_forms(self) -> list[forms.Form]:
+        """Rows that are (or will be) on the record: saved or typed in, and not being removed."""
+        return [
+            f
+            for f in self.forms
+            if (f.has_changed() or f.instance.pk) and not (self.can_delete and self._should_delete_form(f))
+        ]
+
+
+def clinicians(*perms: str):
+    """Active users holding any of `perms` through their role (roles are groups of permissions)."""
+    query = Q()
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        query |= Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
+    return User.objects.filter(query, is_active=True).distinct().order_by("last_name", "first_name")

@@ -3,34 +3,28 @@
 Each filter is a function returning a `Q` (so it can also be a conditional aggregate's filter, as the
 worklist counts are) and a `PathwayQuerySet` method of the same name (through `PathwayQueueMixin`).
 Filters on a stage record are built from the model when that stage exists, looked up through
-workflow.STAGE_RECORD_NAME, so they need no change as stages land.
+STAGE_RECORD_NAME.
 """
 
 from __future__ import annotations
 
 import datetime
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.lookups import Exact
 
-
-def _stage():
-    from pathway.models import Stage
-
-    return Stage
+from pathway.core.choices import STAGE_RECORD_NAME, Stage
 
 
 def record_model(stage):
-    """The model of a stage's one-to-one record, or None while that stage has not been built."""
-    from pathway import workflow
-    from pathway.models import Pathway
-
-    name = workflow.STAGE_RECORD_NAME.get(_stage()(stage))
+    """The model of a stage's one-to-one record, or None for a stage without one."""
+    name = STAGE_RECORD_NAME.get(Stage(stage))
     if not name:
         return None
     try:
-        return Pathway._meta.get_field(name).related_model
+        return apps.get_model("pathway", "Pathway")._meta.get_field(name).related_model
     except FieldDoesNotExist:
         return None
 
@@ -61,13 +55,11 @@ def without_record_q(stage) -> Q:
 
 
 def at_stage_q(*stages) -> Q:
-    Stage = _stage()
     return Q(current_stage__in=[Stage(s).value for s in stages])
 
 
 def before_q(stage) -> Q:
     """At a stage earlier than `stage`."""
-    Stage = _stage()
     return Q(current_stage__in=[s.value for s in Stage if s.index < Stage(stage).index])
 
 
@@ -105,7 +97,6 @@ def rtt_waiting_q() -> Q:
     """Open pathways whose referral-to-treatment clock still runs. It stops at first definitive
     treatment, the vertebroplasty (RTT rules suite via domain.md 9 [R80]); pathways in recovery or
     follow-up have been treated."""
-    Stage = _stage()
     return Q(status="open") & before_q(Stage.RECOVERY)
 
 
@@ -116,7 +107,6 @@ def rtt_breach_q(*, today: datetime.date, weeks: int) -> Q:
 
 def procedure_date_passed_q(*, today: datetime.date) -> Q:
     """Open, listed for a day already past, and not yet past the procedure stage."""
-    Stage = _stage()
     return Q(status="open", planned_procedure_on__lt=today) & before_q(Stage.RECOVERY)
 
 

@@ -1,0 +1,94 @@
+"""Gates' vocabulary: the reasons a stage cannot yet be entered, the items of a checklist, and a
+stage's saved record. Every stage's gates (pathway/<stage>/gates.py) speak it; workflow.py reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ObjectDoesNotExist
+
+from accounts import roles
+from pathway.core import providers
+from pathway.core.choices import STAGE_RECORD_NAME, Stage
+from pathway.core.models import Pathway
+
+
+class Reason(str):
+    """A human-readable reason a gate is closed. Compares equal to its text."""
+
+    overridable: bool = True
+
+    def __new__(cls, text: str, *, overridable: bool = True) -> Reason:
+        obj = super().__new__(cls, text)
+        obj.overridable = overridable
+        return obj
+
+
+class WorkflowError(Exception):
+    """A refused movement; `reasons` are shown to the user as they are."""
+
+    def __init__(self, reasons: list[str] | str):
+        self.reasons = [reasons] if isinstance(reasons, str) else list(reasons)
+        super().__init__("; ".join(self.reasons))
+
+
+class GateClosed(WorkflowError):
+    pass
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    label: str
+    met: bool
+    reason: Reason = field(default_factory=lambda: Reason(""))
+
+
+def stage_record(pathway: Pathway, stage: Stage):
+    """The saved record of a stage, or None. The referral record is the pathway itself."""
+    stage = Stage(stage)
+    if stage == Stage.REFERRAL:
+        return pathway
+    if stage == Stage.CONSENT:
+        return providers.consent().current_consent(pathway)
+    name = STAGE_RECORD_NAME[stage]
+    try:
+        record = getattr(pathway, name)
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+    # A form being filled in links an unsaved record to the pathway; it is not recorded yet.
+    return record if record.pk is not None else None
+
+
+def missing_record(pathway: Pathway, stage: Stage) -> list[Reason]:
+    if stage_record(pathway, stage) is None:
+        return [Reason(f"{Stage(stage).label} not yet recorded.")]
+    return []
+
+
+def unmet(items: list[ChecklistItem]) -> list[Reason]:
+    return [item.reason for item in items if not item.met]
+
+
+def checklist_item(label: str, reason: Reason | str | None) -> ChecklistItem:
+    """A met item (reason None) or an unmet one; a plain string becomes an overridable Reason."""
+    if reason is None:
+        return ChecklistItem(label=label, met=True)
+    return ChecklistItem(label=label, met=False, reason=reason if isinstance(reason, Reason) else Reason(reason))
+
+
+def num(value) -> str:
+    """1.50 -> '1.5', 50.00 -> '50'."""
+    return f"{Decimal(value).normalize():f}"
+
+
+def check_override(acting_user, reasons: list[Reason], override_reason: str) -> None:
+    """Only a consultant may override, only reasons marked overridable, and only with a written reason."""
+    if not acting_user.has_perm(roles.OVERRIDE_GATE):
+        raise GateClosed(reasons)
+    hard = [r for r in reasons if not getattr(r, "overridable", True)]
+    if hard:
+        raise GateClosed(hard)
+    if not override_reason.strip():
+        raise WorkflowError("An override needs a written reason.")

@@ -1,0 +1,352 @@
+"""Patients, their pathways, the audit rows every pathway keeps, and the rules table.
+
+Stage records hang off `Pathway` with `related_name` equal to their `Stage` value; each stage's
+models live in that stage's package (pathway/<stage>/models.py). Movement lives in pathway/workflow.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from pathway.core.choices import ExitState, Stage
+from pathway.core.querysets import NoHardDeleteQuerySet, PathwayQuerySet, PatientQuerySet
+from pathway.validators import not_in_future, validate_nhs_number
+
+
+class ClinicalRecord(models.Model):
+    """Base for every clinical row: history, optimistic version, no hard delete.
+
+    `version` is checked by the save service: a form opened before someone else saved is refused.
+    """
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, editable=False
+    )
+    history = HistoricalRecords(inherit=True)
+
+    objects = NoHardDeleteQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Clinical records are never deleted; close or correct them instead.")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other / not stated"
+
+
+class Patient(ClinicalRecord):
+    nhs_number = models.CharField(
+        "NHS number",
+        max_length=10,
+        unique=True,
+        validators=[validate_nhs_number],
+        help_text="10 digits; spaces are allowed when typing.",
+    )
+    hospital_number = models.CharField(max_length=20, unique=True)
+    family_name = models.CharField(max_length=100)
+    given_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(validators=[not_in_future])
+    sex = models.CharField(max_length=10, choices=Sex.choices)
+    phone = models.CharField(max_length=30, blank=True)
+    gp_practice = models.CharField("GP practice", max_length=200, blank=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"], name="patient_name_idx"),
+            models.Index(fields=["given_name"], name="patient_given_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name.upper()}, {self.given_name}"
+
+    @property
+    def nhs_number_display(self) -> str:
+        n = self.nhs_number
+        return f"{n[:3]} {n[3:6]} {n[6:]}" if len(n) == 10 else n
+
+    def age_on(self, day: datetime.date) -> int:
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+
+class ReferrerType(models.TextChoices):
+    GP = "gp", "GP"
+    CONSULTANT = "consultant", "Hospital consultant"
+    ED = "ed", "Emergency department"
+    OTHER = "other", "Other"
+
+
+class Aetiology(models.TextChoices):
+    OSTEOPOROTIC = "osteoporotic", "Osteoporotic"
+    MYELOMA = "myeloma", "Myeloma"
+    METASTATIC = "metastatic", "Metastatic"
+    HAEMANGIOMA = "haemangioma", "Haemangioma"
+    TRAUMATIC = "traumatic", "Traumatic"
+    OTHER = "other", "Other"
+
+
+class Priority(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    URGENT = "urgent", "Urgent"
+
+
+class PathwayStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+def stage_order():
+    """Stages in pathway order (not alphabetical), for sorting: the pathway list's "stage" column
+    (pathway.filters) and the index pathway_stage_order_idx, which must use this same expression."""
+    return models.Case(
+        *[models.When(current_stage=s.value, then=models.Value(s.index)) for s in Stage], default=models.Value(99)
+    )
+
+
+class Pathway(ClinicalRecord):
+    """One episode of care, from referral to follow-up. A new fracture is a new pathway.
+
+    The referral fields live here (the referral stage is the pathway itself); domain.md 2.3.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="pathways")
+    # Referral (domain.md 2.3; the referral date starts the 18-week RTT clock, RTT rules suite [R80]).
+    referral_received_on = models.DateField(
+        "referral received", validators=[not_in_future], help_text="Starts the 18-week clock."
+    )
+    referrer_type = models.CharField(max_length=20, choices=ReferrerType.choices)
+    referrer_name = models.CharField("referrer", max_length=200, blank=True)
+    referrer_organisation = models.CharField(max_length=200)
+    aetiology = models.CharField(max_length=20, choices=Aetiology.choices)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.ROUTINE)
+    symptom_onset_on = models.DateField("symptom onset", null=True, blank=True, validators=[not_in_future])
+    responsible_consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="consultant_pathways",
+        null=True,
+        blank=True,
+    )
+    planned_procedure_on = models.DateField("planned procedure date", null=True, blank=True)
+
+    # State: written only by pathway.workflow.
+    current_stage = models.CharField(
+        max_length=20, choices=Stage.choices, default=Stage.REFERRAL, editable=False, db_index=True
+    )
+    status = models.CharField(max_length=10, choices=PathwayStatus.choices, default=PathwayStatus.OPEN, editable=False)
+    stage_entered_at = models.DateTimeField(default=timezone.now, editable=False)
+    exit_state = models.CharField(max_length=30, choices=ExitState.choices, blank=True, editable=False)
+    exit_reason = models.TextField(blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = PathwayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-referral_received_on", "-id"]
+        indexes = [
+            models.Index(fields=["status", "current_stage"], name="pathway_status_stage_idx"),
+            models.Index(fields=["referral_received_on"], name="pathway_referral_idx"),
+            models.Index(fields=["planned_procedure_on"], name="pathway_planned_idx"),
+            # Worklists (dashboard.selectors.SPECS): open pathways at a stage in each list's order, so a
+            # list's first rows are read in order from the index rather than sorting the whole stage.
+            models.Index(
+                fields=["current_stage", "stage_entered_at", "id"],
+                condition=Q(status="open"),
+                name="pathway_open_stage_entered_idx",
+            ),
+            models.Index(
+                fields=["current_stage", "planned_procedure_on", "stage_entered_at", "id"],
+                condition=Q(status="open"),
+                name="pathway_open_stage_planned_idx",
+            ),
+            models.Index(
+                fields=["-priority", "referral_received_on", "id"],
+                condition=Q(status="open", current_stage__in=["referral", "suitability"]),
+                name="pathway_open_triage_idx",
+            ),
+            models.Index(
+                fields=["stage_entered_at", "id"],
+                condition=Q(status="open", current_stage__in=["suitability", "mri", "pre_assessment"]),
+                name="pathway_open_decision_idx",
+            ),
+            # The pathway list sorted by stage (either direction) reads its page from this index.
+            models.Index(stage_order(), "id", name="pathway_stage_order_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", exit_state="") | Q(status="closed") & ~Q(exit_state=""),
+                name="pathway_exit_state_iff_closed",
+            ),
+        ]
+        permissions = [
+            ("record_referral", "Can record a referral"),
+            ("record_suitability", "Can record a suitability assessment"),
+            ("record_mri", "Can record an MRI review"),
+            ("record_pre_assessment", "Can record a pre-assessment"),
+            ("record_consent", "Can record consent"),
+            ("record_procedure", "Can record a procedure"),
+            ("record_recovery", "Can record recovery and discharge"),
+            ("record_follow_up", "Can record a follow-up"),
+            ("close_pathway", "Can close a pathway with an exit state"),
+            ("override_gate", "Can override a blocking gate with a written reason"),
+            ("reopen_pathway", "Can reopen a closed pathway"),
+            ("view_dashboard", "Can view the service dashboard"),
+            ("export_pathways", "Can export the pathway list as CSV"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pathway {self.pk} ({self.get_aetiology_display()}, referred {self.referral_received_on:%d %b %Y})"
+
+    @property
+    def stage(self) -> Stage:
+        return Stage(self.current_stage)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == PathwayStatus.OPEN
+
+    @property
+    def weeks_waited(self) -> int:
+        end = self.closed_at.date() if self.closed_at else timezone.localdate()
+        return (end - self.referral_received_on).days // 7
+
+    @property
+    def fracture_age_days(self) -> int | None:
+        if not self.symptom_onset_on:
+            return None
+        return (timezone.localdate() - self.symptom_onset_on).days
+
+
+class StageTransition(models.Model):
+    """Append-only log of every movement of a pathway, written by workflow in the same transaction."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", "Opened"
+        ADVANCE = "advance", "Advanced"
+        CLOSE = "close", "Closed"
+        REOPEN = "reopen", "Reopened"
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="transitions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    exit_state = models.CharField(max_length=30, choices=ExitState.choices, blank=True)
+    acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+    overridden = models.BooleanField(default=False)
+    overridden_reasons = models.JSONField(default=list, blank=True)
+
+    objects = NoHardDeleteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["pathway", "at"], name="transition_pathway_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.from_stage or '-'} -> {self.to_stage or self.exit_state}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("The transition log is append-only.")
+
+
+class PatientAccess(models.Model):
+    """Who opened which patient's record, and when (design.md section 9)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="accesses")
+    pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = NoHardDeleteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "patient accesses"
+        indexes = [models.Index(fields=["patient", "at"], name="access_patient_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} opened patient {self.patient_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("The access log is append-only.")
+
+
+class Rule(models.Model):
+    """A configurable clinical threshold, with its unit, evidence tag and source (domain.md 1.2).
+
+    Seeded by migration; editable in the admin with history. Gates read these, never a literal.
+    """
+
+    key = models.SlugField(max_length=50, unique=True)
+    label = models.CharField(max_length=200)
+    value = models.DecimalField(max_digits=10, decimal_places=2)
+    unit = models.CharField(max_length=30)
+    evidence_tag = models.CharField(max_length=20, help_text="[A], [E], [S], [I], [U], [L] (domain.md section 0)")
+    source = models.CharField(max_length=300)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value} {self.unit}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Rules are edited, never deleted.")
+
+
+def rule_value(key: str) -> Decimal:
+    """Current value of a rule. Raises Rule.DoesNotExist for an unknown key (a programming error)."""
+    return Rule.objects.only("value").get(key=key).value
+
+
+def rule_values() -> dict[str, Decimal]:
+    """Every rule in one query, for code that reads several thresholds."""
+    return dict(Rule.objects.values_list("key", "value"))
+
+
+# --- field helpers shared by the stages' models ---------------------------------------------------
+
+
+def decimal_range(low: str, high: str, unit: str):
+    message = f"Enter a value between {low} and {high} {unit}".strip() + "."
+    return [
+        MinValueValidator(Decimal(low), message=message),
+        MaxValueValidator(Decimal(high), message=message),
+    ]
+
+
+def int_range(low: int, high: int, unit: str = ""):
+    message = f"Enter a value between {low} and {high} {unit}".strip() + "."
+    return [MinValueValidator(low, message=message), MaxValueValidator(high, message=message)]
+
+
+def check_choices(values, choices, field: str, errors: dict) -> None:
+    allowed = {value for value, _label in choices}
+    if not isinstance(values, list) or any(v not in allowed for v in values):
+        errors[field] = "Choose only from the listed options."

@@ -1,0 +1,52 @@
+"""Facts the pathway needs from the consent app, which sits above it (docs/architecture.md).
+
+The consent app imports the pathway (a consent belongs to a pathway), so the pathway may not import
+the consent app. Where a gate or a record of the day needs a consent fact ("which levels are
+consented?", "is this risk on the consent?"), it asks this module; the consent app registers the
+answers when Django starts (consent.apps.ConsentConfig.ready -> register_consent).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from pathway.core.gating import ChecklistItem
+    from pathway.core.models import Pathway
+
+
+class ConsentFacts(Protocol):
+    """What the consent app tells the pathway. Each answer reads the consent record; none writes."""
+
+    def current_consent(self, pathway: Pathway):
+        """The latest consent record of the pathway (draft, signed or withdrawn), or None."""
+
+    def consented_levels(self, pathway: Pathway) -> list[str]:
+        """Levels of the consent in force; [] when there is none."""
+
+    def readiness_items(self, pathway: Pathway) -> list[ChecklistItem]:
+        """The consent items of the ready-for-procedure checklist (domain.md 5.8)."""
+
+    def risk_on_consent(self, pathway: Pathway, risk_code: str) -> bool | None:
+        """Was this library risk explained on the patient's consent? None when there is no consent."""
+
+    def complication_risks(self) -> QuerySet:
+        """The library risks a complication may be recorded as (current versions)."""
+
+
+_consent: ConsentFacts | None = None
+
+
+def register_consent(facts: ConsentFacts) -> None:
+    global _consent
+    _consent = facts
+
+
+def consent() -> ConsentFacts:
+    if _consent is None:
+        raise ImproperlyConfigured("The consent app is not installed: nothing has registered the consent facts.")
+    return _consent

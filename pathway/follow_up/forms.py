@@ -1,0 +1,47 @@
+"""The 4-week follow-up form (domain.md 8)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from pathway.core.forms import VersionedModelForm
+from pathway.follow_up.models import FollowUp
+
+
+class FollowUpForm(VersionedModelForm):
+    new_fracture = forms.NullBooleanField(
+        label="New vertebral fracture since the procedure",
+        widget=forms.Select(choices=[("unknown", "Not asked yet"), ("true", "Yes"), ("false", "No")]),
+    )
+    complications_since_discharge = forms.NullBooleanField(
+        label="Any complication since discharge",
+        help_text="Record each one on the complications page.",
+        widget=forms.Select(choices=[("unknown", "Not asked yet"), ("true", "Yes"), ("false", "No")]),
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "reviewed_on",
+            "method",
+            "pain_rest",
+            "pain_activity",
+            *[f"odi_{n}" for n in range(1, 11)],
+            "analgesic_use",
+            "new_fracture",
+            "new_fracture_details",
+            "complications_since_discharge",
+            "bone_health_confirmed",
+            "outcome",
+            "outcome_notes",
+        ]
+        widgets = {
+            "new_fracture_details": forms.Textarea(attrs={"rows": 2}),
+            "outcome_notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A review is recorded once it has happened: when, and how.
+        for name in ("reviewed_on", "method"):
+            self.fields[name].required = True

@@ -1,0 +1,65 @@
+"""The MRI review form and its per-level findings (domain.md 3)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms import inlineformset_factory
+
+from pathway.core.choices import Level
+from pathway.core.forms import RowsFormSet, VersionedModelForm
+from pathway.mri.models import MriLevelFinding, MriScan
+
+
+class MriScanForm(VersionedModelForm):
+    class Meta:
+        model = MriScan
+        fields = ["modality", "safety_screen_done", "scanned_on", "accession_number", "reported_by", "report"]
+        widgets = {"report": forms.Textarea(attrs={"rows": 4})}
+
+
+class MriLevelFindingForm(forms.ModelForm):
+    class Meta:
+        model = MriLevelFinding
+        fields = [
+            "level",
+            "oedema",
+            "t1_signal",
+            "height_loss_pct",
+            "posterior_wall",
+            "retropulsion_mm",
+            "canal_compromise_pct",
+            "intravertebral_cleft",
+            "cortical_disruption",
+            "malignancy_features",
+            "concordant_with_exam",
+        ]
+
+
+class MriLevelFindingFormSet(RowsFormSet):
+    def clean(self):
+        super().clean()
+        seen: dict[str, int] = {}
+        for form in self.filled_forms():
+            level = form.cleaned_data.get("level") if hasattr(form, "cleaned_data") else None
+            if not level:
+                continue
+            if level in seen:
+                form.add_error("level", f"{level} is recorded twice; record each level once.")
+            seen[level] = 1
+        if not any(f.cleaned_data.get("level") for f in self.filled_forms() if hasattr(f, "cleaned_data")):
+            raise forms.ValidationError("Record the findings of at least one level.")
+
+    def validate_unique(self):
+        # Duplicated levels are reported on the row by clean(), in words.
+        return None
+
+
+MriLevelFindingInlineFormSet = inlineformset_factory(
+    MriScan,
+    MriLevelFinding,
+    form=MriLevelFindingForm,
+    formset=MriLevelFindingFormSet,
+    extra=3,
+    can_delete=False,
+    max_num=len(Level.values),
+)

@@ -1,0 +1,166 @@
+"""The procedure's gates: ready for procedure (design.md 4), the WHO checklist in order (sign in ->
+time out -> sign out, domain.md 6.1 G5 [A][R66][R68]), levels only from the consent (domain.md 6.2 [I]).
+The consent's own items come from the consent app through pathway.core.providers.
+"""
+
+from __future__ import annotations
+
+from pathway.core import providers
+from pathway.core.choices import Stage
+from pathway.core.gating import (
+    ChecklistItem,
+    Reason,
+    check_override,
+    checklist_item,
+    missing_record,
+    stage_record,
+    unmet,
+)
+from pathway.core.models import Pathway, Sex, rule_values
+from pathway.mri.gates import mri_items
+from pathway.pre_assessment.gates import pre_assessment_items
+from pathway.pre_assessment.models import PregnancyStatus
+from pathway.procedure.models import Anaesthesia, ChecklistPhase
+from pathway.selectors import planned_levels
+from pathway.suitability.gates import suitability_items
+
+
+def gate_procedure(pathway: Pathway) -> list[Reason]:
+    return [item.reason for item in ready_for_procedure(pathway) if not item.met]
+
+
+def ready_for_procedure(pathway: Pathway) -> list[ChecklistItem]:
+    """The ready-for-procedure checklist (design.md section 4), each unmet item in plain words.
+
+    A concatenation of item builders, one per stage before the procedure; the consent app supplies its own.
+    """
+    return preprocedure_items(pathway) + providers.consent().readiness_items(pathway)
+
+
+def preprocedure_items(pathway: Pathway) -> list[ChecklistItem]:
+    """Suitable; unhealed concordant fracture; no absolute contraindication; pre-assessment met on
+    the planned date (bloods in range and in date, a plan for every antithrombotic)."""
+    rules = rule_values()
+    return (
+        suitability_items(pathway, rules, full=False)
+        + mri_items(pathway)
+        + pre_assessment_items(pathway, rules, on_the_day=True)
+    )
+
+
+def consented_levels(pathway: Pathway) -> list[str]:
+    """Levels of the consent in force; [] when there is none."""
+    return providers.consent().consented_levels(pathway)
+
+
+def pregnancy_check_applies(pathway: Pathway) -> bool:
+    """NICE NG45 1.3 via domain.md 6.1 [A][R30]: ask anyone who could be pregnant on the day. The
+    record holds sex, not childbearing potential, so everyone not recorded as male is asked; the
+    answer 'not applicable' covers those who cannot be pregnant."""
+    return pathway.patient.sex != Sex.MALE
+
+
+def sign_in_items(pathway: Pathway) -> list[ChecklistItem]:
+    """What the sign in re-checks before sedation: the full ready-for-procedure gate (consent
+    included), the planned levels against the consent, and the pregnancy status today."""
+
+    items = list(ready_for_procedure(pathway))
+    planned = planned_levels(pathway=pathway)
+    consented = consented_levels(pathway)
+    if not planned:
+        items.append(checklist_item("", "No level is planned for treatment (no treatable level on the MRI review)."))
+    else:
+        missing = [level for level in planned if level not in consented]
+        if missing:
+            items.append(
+                checklist_item(
+                    "", Reason(f"Planned level(s) not on the consent: {', '.join(missing)}.", overridable=False)
+                )
+            )
+        else:
+            items.append(checklist_item(f"Levels {', '.join(planned)} planned and on the consent", None))
+    if pregnancy_check_applies(pathway):
+        procedure = stage_record(pathway, Stage.PROCEDURE)
+        status = procedure.pregnancy_status_on_day if procedure else ""
+        if not status:
+            items.append(checklist_item("", "The pregnancy status has not been checked today."))
+        elif status in (PregnancyStatus.POSSIBLY_PREGNANT, PregnancyStatus.PREGNANT):
+            label = PregnancyStatus(status).label.lower()
+            items.append(
+                checklist_item("", f"Pregnancy status today: {label}; a consultant must decide whether to go ahead.")
+            )
+        else:
+            items.append(checklist_item(f"Pregnancy status today: {PregnancyStatus(status).label.lower()}", None))
+    return items
+
+
+def sign_out_reasons(pathway: Pathway) -> list[Reason]:
+    """Sign out confirms the procedure is recorded: team, times, guidance, sedation and levels."""
+    procedure = stage_record(pathway, Stage.PROCEDURE)
+    if procedure is None:
+        return missing_record(pathway, Stage.PROCEDURE)
+    reasons: list[Reason] = []
+    if not procedure.operator_id:
+        reasons.append(Reason("The operator is not recorded."))
+    if not (procedure.started_at and procedure.ended_at):
+        reasons.append(Reason("The start and end times are not recorded."))
+    if not procedure.guidance:
+        reasons.append(Reason("The imaging guidance is not recorded."))
+    if procedure.anaesthesia == Anaesthesia.LA_SEDATION and not procedure.sedation_drugs:
+        reasons.append(Reason("Sedation was planned but no sedation drug is recorded."))
+    if not procedure.levels.exists():
+        reasons.append(Reason("No treated level is recorded."))
+    return reasons
+
+
+def checklist_phase_reasons(pathway: Pathway, phase: str) -> list[Reason]:
+    """Why a phase of the safety checklist cannot be completed now: the phases go in order (not
+    overridable), then the phase's own checks. Only the sign in's re-checks may be overridden."""
+    phase = ChecklistPhase(phase)
+    procedure = stage_record(pathway, Stage.PROCEDURE)
+    previous = phase.previous
+    if previous is not None and (procedure is None or not procedure.phase_complete(previous)):
+        return [
+            Reason(
+                f"The {previous.label.lower()} must be complete before the {phase.label.lower()}.", overridable=False
+            )
+        ]
+    if phase == ChecklistPhase.SIGN_IN:
+        return unmet(sign_in_items(pathway))
+    if phase == ChecklistPhase.SIGN_OUT:
+        return [Reason(r, overridable=False) for r in sign_out_reasons(pathway)]
+    return []
+
+
+def check_sign_in_override(acting_user, reasons: list[Reason], override_reason: str) -> None:
+    """A consultant may go ahead despite closed sign-in checks, with a written reason (design.md 4);
+    reasons marked not overridable (no valid consent for the levels, PMMA allergy) still block."""
+    check_override(acting_user, reasons, override_reason)
+
+
+def treated_level_reasons(pathway: Pathway, level: str) -> list[Reason]:
+    """A level is recorded only after the time out and before the sign out, once, and only if it is
+    on the consent: otherwise a hard stop, fresh consent needed (domain.md 6.2 [I])."""
+    procedure = stage_record(pathway, Stage.PROCEDURE)
+    reasons: list[Reason] = []
+    if procedure is None or not procedure.phase_complete(ChecklistPhase.TIME_OUT):
+        reasons.append(Reason("No level can be recorded before the time out is complete.", overridable=False))
+    elif procedure.phase_complete(ChecklistPhase.SIGN_OUT):
+        reasons.append(Reason("The sign out is complete; no more levels can be recorded.", overridable=False))
+    if level not in consented_levels(pathway):
+        reasons.append(
+            Reason(f"{level} is not on the patient's consent: it needs fresh consent first.", overridable=False)
+        )
+    if procedure is not None and procedure.levels.filter(level=level).exists():
+        reasons.append(Reason(f"{level} is already recorded.", overridable=False))
+    return reasons
+
+
+def gate_recovery(pathway: Pathway) -> list[Reason]:
+    """G5: the patient leaves the room only after the sign out (domain.md 6.1 [A][R66][R68])."""
+    procedure = stage_record(pathway, Stage.PROCEDURE)
+    if procedure is None:
+        return missing_record(pathway, Stage.PROCEDURE)
+    if not procedure.phase_complete(ChecklistPhase.SIGN_OUT):
+        return [Reason("The sign out of the safety checklist is not complete.", overridable=False)]
+    return []

@@ -1,0 +1,120 @@
+"""The procedure day: the planned date, the safety checklist phase by phase, the treated levels."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles
+from pathway import workflow
+from pathway.core.choices import Stage
+from pathway.core.models import Pathway, rule_value
+from pathway.core.services import check_stage_open, require_perm, save_versioned
+from pathway.procedure import gates as procedure_gates
+from pathway.procedure.models import CHECK_ITEM_BY_CODE, CHECKLIST_ITEMS, ChecklistPhase, Procedure, SafetyChecklistItem
+
+logger = logging.getLogger(__name__)
+
+
+def set_planned_procedure_date(*, acting_user, pathway: Pathway, planned_on) -> Pathway:
+    """Move the planned procedure date (kept on the pathway), with history. Anticoagulant plans and
+    blood-result validity are worked out from it when read, so they follow the new date at once."""
+    stored = Pathway.objects.filter(pk=pathway.pk).values_list("planned_procedure_on", flat=True).get()
+    if stored == planned_on:
+        return pathway
+    pathway.planned_procedure_on = planned_on
+    save_versioned(instance=pathway, expected_version=pathway.version, acting_user=acting_user)
+    logger.info("pathway.planned_date_set pathway=%s user=%s", pathway.pk, acting_user.pk)
+    return pathway
+
+
+def _procedure_for_day(*, acting_user, pathway: Pathway):
+    """The pathway's procedure record, created (empty) by the first checklist answer of the day."""
+    # Read afresh (not the pathway's cached copy) and cache it on the pathway for the workflow checks.
+    procedure = Procedure.objects.filter(pathway=pathway).first()
+    if procedure is None:
+        procedure = save_versioned(instance=Procedure(pathway=pathway), expected_version=None, acting_user=acting_user)
+    pathway.procedure = procedure
+    return procedure
+
+
+@transaction.atomic
+def record_checklist_phase(
+    *,
+    acting_user,
+    pathway: Pathway,
+    phase: str,
+    answers: dict[str, str],
+    pregnancy_status: str = "",
+    override_reason: str = "",
+) -> list[str]:
+    """Record one phase of the safety checklist (domain.md 6.1), each answer by `acting_user` now.
+
+    Refused, with nothing saved, when the previous phase is not complete or (sign in) the re-checks
+    fail, unless a consultant overrides the sign-in checks with a written reason. Returns the items
+    answered "no": the phase is then recorded but not complete.
+    """
+    require_perm(acting_user, roles.RECORD_PROCEDURE)
+    check_stage_open(pathway, Stage.PROCEDURE)
+    phase = ChecklistPhase(phase)
+    codes = [item.code for item in CHECKLIST_ITEMS[phase]]
+    if set(answers) != set(codes):
+        raise workflow.WorkflowError("Answer every item of the checklist phase.")
+    procedure = _procedure_for_day(acting_user=acting_user, pathway=pathway)
+    if phase == ChecklistPhase.SIGN_IN and pregnancy_status != procedure.pregnancy_status_on_day:
+        procedure.pregnancy_status_on_day = pregnancy_status
+        save_versioned(instance=procedure, expected_version=procedure.version, acting_user=acting_user)
+    reasons = procedure_gates.checklist_phase_reasons(pathway, phase)
+    if reasons:
+        if phase != ChecklistPhase.SIGN_IN or not override_reason.strip():
+            raise workflow.GateClosed(reasons)
+        procedure_gates.check_sign_in_override(acting_user, reasons, override_reason)
+        procedure.sign_in_override_reason = override_reason.strip()
+        procedure.sign_in_overridden_reasons = [str(r) for r in reasons]
+        procedure.sign_in_overridden_by = acting_user
+        procedure.sign_in_overridden_at = timezone.now()
+        save_versioned(instance=procedure, expected_version=procedure.version, acting_user=acting_user)
+        logger.info("checklist.sign_in_overridden procedure=%s user=%s", procedure.pk, acting_user.pk)
+    existing = procedure.answers(phase)
+    now = timezone.now()
+    for code in codes:
+        response = answers[code]
+        row = existing.get(code)
+        if row is not None and row.response == response:
+            continue
+        if row is None:
+            row = SafetyChecklistItem(procedure=procedure, phase=phase, item=code)
+        row.response = response
+        row.answered_by = acting_user
+        row.answered_at = now
+        row.clean()
+        save_versioned(instance=row, expected_version=row.version if row.pk else None, acting_user=acting_user)
+    procedure.forget_answers()
+    logger.info("checklist.recorded phase=%s procedure=%s user=%s", phase, procedure.pk, acting_user.pk)
+    items = [CHECK_ITEM_BY_CODE[(phase.value, code)] for code in codes]
+    return [item.label for item in items if answers[item.code] not in item.accepted]
+
+
+@transaction.atomic
+def record_treated_level(*, acting_user, pathway: Pathway, treated_level) -> list[str]:
+    """Record one treated level; refused unless after the time out and on the consent. Returns
+    warnings (volume above the rule, leak needing closer leg checks)."""
+    require_perm(acting_user, roles.RECORD_PROCEDURE)
+    check_stage_open(pathway, Stage.PROCEDURE)
+    reasons = procedure_gates.treated_level_reasons(pathway, treated_level.level)
+    if reasons:
+        raise workflow.GateClosed(reasons)
+    treated_level.procedure = workflow.stage_record(pathway, Stage.PROCEDURE)
+    save_versioned(instance=treated_level, expected_version=None, acting_user=acting_user)
+    warnings = []
+    volume = treated_level.volume_warning(rule_value("cement_volume_warn_ml"))
+    if volume:
+        warnings.append(volume)
+    if treated_level.needs_neuro_escalation:
+        warnings.append(
+            f"{treated_level.level}: cement in the spinal canal or a foramen; check leg power and sensation more often."
+        )
+    logger.info("procedure.level_recorded procedure=%s user=%s", treated_level.procedure_id, acting_user.pk)
+    return warnings

@@ -1,0 +1,72 @@
+"""Recovery forms: the recovery record, an observation set (NEWS2), the discharge (domain.md 7)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from pathway.core.forms import VersionedModelForm
+from pathway.recovery.models import ObservationSet, Recovery
+
+
+class RecoveryForm(VersionedModelForm):
+    class Meta:
+        model = Recovery
+        fields = [
+            "arrived_at",
+            "bed_rest_started_at",
+            "bed_rest_ended_at",
+            "first_mobilised_at",
+            "pain_controlled",
+            "mobilised_safely",
+            "puncture_site_dry",
+            "responsible_adult_confirmed",
+            "overnight_stay",
+            "overnight_reason",
+            "overnight_details",
+            "advice_no_driving",
+            "advice_adult_overnight",
+            "advice_no_aspirin",
+            "advice_painkillers",
+            "advice_anticoagulants",
+            "advice_warning_signs",
+            "advice_contact",
+            "advice_bone_health",
+            "advice_follow_up",
+        ]
+        widgets = {"overnight_details": forms.Textarea(attrs={"rows": 2})}
+
+    @property
+    def advice_changed(self) -> bool:
+        return any(name.startswith("advice_") for name in self.changed_data)
+
+
+class ObservationSetForm(VersionedModelForm):
+    class Meta:
+        model = ObservationSet
+        fields = [
+            "taken_at",
+            "respiration_rate",
+            "spo2",
+            "spo2_scale",
+            "on_oxygen",
+            "oxygen_l_min",
+            "systolic_bp",
+            "diastolic_bp",
+            "pulse",
+            "consciousness",
+            "temperature_c",
+            "pain_nrs",
+            "left_leg_power",
+            "right_leg_power",
+            "left_leg_sensation",
+            "right_leg_sensation",
+            "puncture_site",
+        ]
+
+
+class DischargeForm(forms.Form):
+    override_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Override reason (consultants only, when a criterion is not met)",
+    )

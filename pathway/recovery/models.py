@@ -1,0 +1,234 @@
+"""Recovery and discharge: NEWS2 observation sets, bed rest, discharge advice (domain.md 7).
+NEWS2 arithmetic is in pathway/scores.py; the discharge criteria in pathway/recovery/gates.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from pathway import scores
+from pathway.core.models import (
+    ClinicalRecord,
+    Pathway,
+    decimal_range,
+    int_range,
+)
+
+
+class OvernightReason(models.TextChoices):
+    # Leaflet: patients on warfarin may stay overnight [L]; domain.md 7.2.
+    WARFARIN = "warfarin", "Warfarin"
+    CLINICAL = "clinical", "Clinical"
+    SOCIAL = "social", "Social"
+
+
+# The discharge advice checklist (domain.md 7.3 [L][I]): field name and what was explained.
+DISCHARGE_ADVICE = [
+    ("advice_no_driving", "No driving for 24 hours"),
+    ("advice_adult_overnight", "A responsible adult stays overnight"),
+    ("advice_no_aspirin", "No aspirin for 24 hours"),
+    ("advice_painkillers", "Keep taking painkillers for 3 days"),
+    ("advice_anticoagulants", "When to restart anticoagulant or antiplatelet medicines"),
+    ("advice_warning_signs", "Warning signs and what to do"),
+    ("advice_contact", "Who to call, day and night"),
+    ("advice_bone_health", "Bone-health (osteoporosis) plan"),
+    ("advice_follow_up", "The 4-week follow-up"),
+]
+
+
+class Recovery(ClinicalRecord):
+    """Recovery and discharge (domain.md 7.1-7.3), with repeated observation sets."""
+
+    pathway = models.OneToOneField(Pathway, on_delete=models.PROTECT, related_name="recovery")
+    arrived_at = models.DateTimeField("arrived in recovery", default=timezone.now)
+    bed_rest_started_at = models.DateTimeField("bed rest started", null=True, blank=True)
+    bed_rest_ended_at = models.DateTimeField("bed rest ended", null=True, blank=True)
+    first_mobilised_at = models.DateTimeField("first mobilised", null=True, blank=True)
+    pain_controlled = models.BooleanField("pain controlled on oral painkillers", default=False)
+    mobilised_safely = models.BooleanField(default=False)
+    puncture_site_dry = models.BooleanField("puncture site dry", default=False)
+    responsible_adult_confirmed = models.BooleanField(
+        "a responsible adult takes the patient home and stays overnight", default=False
+    )
+    overnight_stay = models.BooleanField(default=False)
+    overnight_reason = models.CharField(max_length=10, choices=OvernightReason.choices, blank=True)
+    overnight_details = models.TextField(blank=True)
+    advice_no_driving = models.BooleanField(DISCHARGE_ADVICE[0][1], default=False)
+    advice_adult_overnight = models.BooleanField(DISCHARGE_ADVICE[1][1], default=False)
+    advice_no_aspirin = models.BooleanField(DISCHARGE_ADVICE[2][1], default=False)
+    advice_painkillers = models.BooleanField(DISCHARGE_ADVICE[3][1], default=False)
+    advice_anticoagulants = models.BooleanField(DISCHARGE_ADVICE[4][1], default=False)
+    advice_warning_signs = models.BooleanField(DISCHARGE_ADVICE[5][1], default=False)
+    advice_contact = models.BooleanField(DISCHARGE_ADVICE[6][1], default=False)
+    advice_bone_health = models.BooleanField(DISCHARGE_ADVICE[7][1], default=False)
+    advice_follow_up = models.BooleanField(DISCHARGE_ADVICE[8][1], default=False)
+    advice_given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    advice_given_at = models.DateTimeField(null=True, blank=True, editable=False)
+    discharged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    discharged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = "recovery and discharge"
+        verbose_name_plural = "recoveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bed_rest_started_at__isnull=True)
+                | Q(bed_rest_ended_at__isnull=True)
+                | Q(bed_rest_ended_at__gt=F("bed_rest_started_at")),
+                name="recovery_bed_rest_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery for pathway {self.pathway_id}"
+
+    def clean(self):
+        errors: dict[str, str] = {}
+        start, end = self.bed_rest_started_at, self.bed_rest_ended_at
+        if end and not start:
+            errors["bed_rest_started_at"] = "Give the time bed rest started."
+        if start and end and end <= start:
+            errors["bed_rest_ended_at"] = "Bed rest must end after it started."
+        if self.first_mobilised_at and end and self.first_mobilised_at < end:
+            errors["first_mobilised_at"] = "The patient was mobilised before bed rest ended."
+        now = timezone.now() + datetime.timedelta(minutes=5)
+        for name in ("bed_rest_started_at", "bed_rest_ended_at", "first_mobilised_at"):
+            value = getattr(self, name)
+            if value and value > now:
+                errors[name] = "This time is in the future."
+        if self.overnight_stay and not self.overnight_reason:
+            errors["overnight_reason"] = "Give the reason for the overnight stay."
+        if self.overnight_reason and not self.overnight_stay:
+            errors["overnight_stay"] = "A reason is given: tick the overnight stay."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def bed_rest_duration(self) -> datetime.timedelta | None:
+        if self.bed_rest_started_at and self.bed_rest_ended_at:
+            return self.bed_rest_ended_at - self.bed_rest_started_at
+        return None
+
+    def advice_missing(self) -> list[str]:
+        return [label for name, label in DISCHARGE_ADVICE if not getattr(self, name)]
+
+
+class Sensation(models.TextChoices):
+    NORMAL = "normal", "Normal"
+    ALTERED = "altered", "Altered"
+
+
+class PunctureSite(models.TextChoices):
+    DRY = "dry", "Dry"
+    OOZING = "oozing", "Oozing"
+    HAEMATOMA = "haematoma", "Haematoma"
+
+
+class ObservationSet(ClinicalRecord):
+    """One set of observations in recovery: NEWS2 (computed), legs, pain, puncture site (domain.md 7.2)."""
+
+    recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="observations")
+    taken_at = models.DateTimeField(default=timezone.now)
+    respiration_rate = models.PositiveSmallIntegerField("respiration rate (/min)", validators=int_range(0, 80, "/min"))
+    spo2 = models.PositiveSmallIntegerField("SpO₂ (%)", validators=int_range(50, 100, "%"))
+    spo2_scale = models.PositiveSmallIntegerField(
+        "SpO₂ scale",
+        choices=[(1, "Scale 1"), (2, "Scale 2 (prescribed target 88-92%)")],
+        default=1,
+        help_text="Scale 2 only for hypercapnic respiratory failure with a prescribed target.",
+    )
+    on_oxygen = models.BooleanField("on oxygen", default=False)
+    oxygen_l_min = models.DecimalField(
+        "oxygen (L/min)",
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=decimal_range("0.5", "15", "L/min"),
+    )
+    systolic_bp = models.PositiveSmallIntegerField("systolic BP (mmHg)", validators=int_range(40, 300, "mmHg"))
+    diastolic_bp = models.PositiveSmallIntegerField(
+        "diastolic BP (mmHg)", null=True, blank=True, validators=int_range(20, 200, "mmHg")
+    )
+    pulse = models.PositiveSmallIntegerField("pulse (/min)", validators=int_range(20, 250, "/min"))
+    consciousness = models.CharField(
+        max_length=1,
+        choices=[("A", "Alert"), ("C", "New confusion"), ("V", "Voice"), ("P", "Pain"), ("U", "Unresponsive")],
+        default="A",
+    )
+    temperature_c = models.DecimalField(
+        "temperature (°C)", max_digits=3, decimal_places=1, validators=decimal_range("30", "43", "°C")
+    )
+    pain_nrs = models.PositiveSmallIntegerField("pain (0-10)", null=True, blank=True, validators=int_range(0, 10))
+    # Lower-limb checks against the first set (domain.md 7.1 [I]): MRC power 0-5, worst of hip/knee/ankle.
+    left_leg_power = models.PositiveSmallIntegerField(
+        "left leg power (MRC 0-5)", null=True, blank=True, validators=int_range(0, 5)
+    )
+    right_leg_power = models.PositiveSmallIntegerField(
+        "right leg power (MRC 0-5)", null=True, blank=True, validators=int_range(0, 5)
+    )
+    left_leg_sensation = models.CharField(max_length=10, choices=Sensation.choices, blank=True)
+    right_leg_sensation = models.CharField(max_length=10, choices=Sensation.choices, blank=True)
+    puncture_site = models.CharField(max_length=10, choices=PunctureSite.choices, blank=True)
+
+    class Meta:
+        verbose_name = "observation set"
+        ordering = ["taken_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Observations at {timezone.localtime(self.taken_at):%H:%M}: NEWS2 {self.news2.total}"
+
+    def clean(self):
+        errors: dict[str, str] = {}
+        if self.oxygen_l_min is not None and not self.on_oxygen:
+            errors["on_oxygen"] = "An oxygen flow is given: tick 'on oxygen'."
+        if self.diastolic_bp and self.systolic_bp and self.diastolic_bp >= self.systolic_bp:
+            errors["diastolic_bp"] = "The diastolic pressure must be below the systolic."
+        if self.taken_at and self.taken_at > timezone.now() + datetime.timedelta(minutes=5):
+            errors["taken_at"] = "This time is in the future."
+        legs = [self.left_leg_power, self.right_leg_power, self.left_leg_sensation, self.right_leg_sensation]
+        if any(v not in (None, "") for v in legs) and any(v in (None, "") for v in legs):
+            errors["left_leg_power"] = "Record power and sensation for both legs, or leave all four empty."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def news2(self):
+        cached = getattr(self, "_news2", None)
+        if cached is None:
+            cached = scores.news2(
+                respiration_rate=self.respiration_rate,
+                spo2=self.spo2,
+                on_oxygen=self.on_oxygen,
+                systolic_bp=self.systolic_bp,
+                pulse=self.pulse,
+                consciousness=self.consciousness,
+                temperature=self.temperature_c,
+                spo2_scale=scores.SpO2Scale(self.spo2_scale),
+            )
+            self._news2 = cached
+        return cached
+
+    @property
+    def has_leg_checks(self) -> bool:
+        return self.left_leg_power is not None and self.right_leg_power is not None
+
+    def legs_worse_than(self, baseline: ObservationSet) -> bool:
+        """Power lower, or sensation newly altered, in either leg compared with `baseline`."""
+        for side in ("left", "right"):
+            if getattr(self, f"{side}_leg_power") < getattr(baseline, f"{side}_leg_power"):
+                return True
+            was = getattr(baseline, f"{side}_leg_sensation")
+            if was == Sensation.NORMAL and getattr(self, f"{side}_leg_sensation") == Sensation.ALTERED:
+                return True
+        return False

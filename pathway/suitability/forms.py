@@ -1,0 +1,63 @@
+"""The suitability assessment form (domain.md 2)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from pathway.core.choices import Level
+from pathway.core.forms import VersionedModelForm, checkboxes
+from pathway.suitability.models import (
+    ABSOLUTE_CONTRAINDICATIONS,
+    CONSERVATIVE_FAILURE_REASONS,
+    RELATIVE_CONTRAINDICATIONS,
+    SuitabilityAssessment,
+)
+
+
+class SuitabilityAssessmentForm(VersionedModelForm):
+    suspected_levels = checkboxes(Level.choices, "Suspected levels", required=True)
+    conservative_failure_reasons = checkboxes(CONSERVATIVE_FAILURE_REASONS, "Why conservative treatment failed")
+    absolute_contraindications = checkboxes(ABSOLUTE_CONTRAINDICATIONS, "Absolute contraindications")
+    relative_contraindications = checkboxes(RELATIVE_CONTRAINDICATIONS, "Relative contraindications")
+
+    class Meta:
+        model = SuitabilityAssessment
+        fields = [
+            "assessed_on",
+            "pain_score",
+            "pain_at_level_on_exam",
+            "exam_findings",
+            "suspected_levels",
+            "conservative_treatment",
+            "conservative_failure_reasons",
+            "mobility",
+            "neuro_exam",
+            "neuro_exam_details",
+            "absolute_contraindications",
+            "relative_contraindications",
+            "relative_justification",
+            "mdt_on",
+            "mdt_radiologist",
+            "mdt_spinal_surgeon",
+            "mdt_oncologist",
+            "spinal_surgery_access",
+            "bone_health_plan",
+            "bone_health_details",
+            "outcome",
+            "outcome_notes",
+        ]
+        widgets = {
+            field: forms.Textarea(attrs={"rows": 2})
+            for field in (
+                "exam_findings",
+                "conservative_treatment",
+                "neuro_exam_details",
+                "relative_justification",
+                "bone_health_details",
+                "outcome_notes",
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pain_score"].widget.attrs.update(min=0, max=10)
