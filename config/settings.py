@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "pathway",
     "consent",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ from consent.models import (
     WithdrawalTiming,
     sort_levels,
 )
+from pathway import selectors as pathway_selectors
 from pathway.models import Pathway, rule_values
 
 VIEW_CONSENT = "consent.view_consentrecord"
@@ -59,8 +60,6 @@ def consents_for(*, pathway: Pathway) -> list[ConsentRecord]:
 
 def planned_levels(pathway: Pathway) -> list[str]:
     """The levels planned for treatment (from the MRI review), in spinal order."""
-    from pathway import selectors as pathway_selectors
-
     return sort_levels(pathway_selectors.planned_levels(pathway=pathway))
 
 

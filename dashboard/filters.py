@@ -5,48 +5,9 @@ are the same as the pathway list's, so the CSV export and the list accept the da
 from __future__ import annotations
 
 import django_filters
-from django import forms
 
-from accounts.models import User
-from accounts.roles import RECORD_CONSENT
+from pathway.filters import ConsultantChoiceFilter, DateInput, DateRangeForm
 from pathway.models import Aetiology, Pathway
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("format", "%Y-%m-%d")
-        super().__init__(**kwargs)
-
-
-def consultants():
-    """Users who may be responsible consultants (they hold the consent permission), or already are."""
-    app_label, codename = RECORD_CONSENT.split(".")
-    return (
-        User.objects.filter(
-            groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "id")
-    )
-
-
-class ConsultantChoiceFilter(django_filters.ModelChoiceFilter):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("field_name", "responsible_consultant")
-        kwargs.setdefault("label", "Consultant")
-        kwargs.setdefault("queryset", lambda request: consultants())
-        super().__init__(**kwargs)
-
-
-class DateRangeForm(forms.Form):
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("referred_from"), cleaned.get("referred_to")
-        if start and end and start > end:
-            self.add_error("referred_to", "The end of the date range is before its start.")
-        return cleaned
 
 
 class DashboardFilter(django_filters.FilterSet):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,25 +18,13 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
+from simple_history.models import registered_models
 
+from consent.models import RiskVersion
+from dashboard import service_metrics
+from dashboard.arithmetic import percentile, share
 from pathway.models import ExitState, Pathway, PathwayStatus, Stage, StageTransition, rule_values
 from pathway.workflow import TRANSITIONS
-
-# --- helpers ---------------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: list[float], fraction: float) -> float | None:
-    """Linear interpolation between closest ranks: the same as PostgreSQL's percentile_cont."""
-    if not sorted_values:
-        return None
-    position = (len(sorted_values) - 1) * fraction
-    low, high = math.floor(position), math.ceil(position)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
-
-
-def share(part: int, whole: int) -> float | None:
-    """Percentage, or None when there is nothing to divide (never a made-up 0% or 100%)."""
-    return None if not whole else 100.0 * part / whole
 
 
 def untreated() -> Q:
@@ -251,9 +238,6 @@ FIGURES_CACHE_SECONDS = 15 * 60
 
 def change_marker() -> str:
     """One query: the latest id of every table whose rows the dashboard's figures are built from."""
-    from simple_history.models import registered_models
-
-    from consent.models import RiskVersion
 
     qn = connection.ops.quote_name
     tables = sorted(
@@ -368,8 +352,6 @@ def dashboard(cohort, *, today: datetime.date | None = None, use_cache: bool = T
 
 
 def _dashboard(cohort, *, today: datetime.date, rules: dict[str, Decimal]) -> Dashboard:
-    from dashboard import service_metrics
-
     return Dashboard(
         today=today,
         census=census(cohort),

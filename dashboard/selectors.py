@@ -34,6 +34,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
+from consent.models import ConsentConfirmation, ConsentRecord, ConsentWithdrawal
+from dashboard.metrics import change_marker
 from pathway.core.queues import (
     DECISION_STAGES,
     at_stage_q,
@@ -43,6 +45,8 @@ from pathway.core.queues import (
     without_record_q,
 )
 from pathway.models import Pathway, PathwayStatus, Priority, Stage, rule_value
+from pathway.mri.models import MriLevelFinding
+from pathway.pre_assessment.models import PreAssessment
 from pathway.selectors import pathways_for_user
 from pathway.templatetags.pathway_tags import stage_form_url
 
@@ -56,8 +60,6 @@ def _standing_consents():
 
     The withdrawal is tested with NOT EXISTS rather than in_force()'s LEFT JOIN ... IS NULL: PostgreSQL
     estimated the join at one row and chose nested loops costing seconds at 100,000 pathways."""
-    from consent.models import ConsentRecord, ConsentWithdrawal
-
     return (
         ConsentRecord.objects.current()
         .signed()
@@ -83,8 +85,6 @@ def _reconsent_ordered_ids() -> list[int]:
     standing consents of untreated pathways: two queries whatever their number. (Done in SQL as bit
     sets, the comparison needed a sub-plan per consent, and PostgreSQL's JIT compiler added over a
     second to it at 100,000 pathways.)"""
-    from pathway.models import MriLevelFinding
-
     candidates = _standing_consents().filter(
         pathway__status=PathwayStatus.OPEN, pathway__current_stage__in=UNTREATED_STAGES
     )
@@ -114,8 +114,6 @@ def reconsent_flagged_q() -> Q:
 
 def unconfirmed_consent_q() -> Q:
     """Signed, not withdrawn, and not yet confirmed on the day (two-stage consent, domain.md 5.6)."""
-    from consent.models import ConsentConfirmation
-
     return Q(Exists(_consents().filter(~Exists(ConsentConfirmation.objects.filter(consent_id=OuterRef("pk"))))))
 
 
@@ -141,8 +139,6 @@ def bloods_expire_before_procedure_q(today: datetime.date) -> Q:
     """Listed for today or later, not yet treated, and a recorded blood result (Hb, platelets, INR,
     creatinine/eGFR) will be older than the validity window on the procedure day (rule
     lab_validity_days, domain.md 4.2)."""
-    from pathway.models import PreAssessment
-
     days = int(rule_value("lab_validity_days"))
     cut = DaysBefore(OuterRef("planned_procedure_on"), days)
     stale = Q(pk__in=[])
@@ -350,8 +346,6 @@ def _cached_by_marker(kind: str, parts: list, compute):
     """`compute()` cached under the change marker (dashboard.metrics.change_marker: the latest id of
     every clinical history table, one query): any clinical write gives a new key, so a cached value is
     never older than the last write. The timeout bounds the rest (e.g. the date moving on is in `parts`)."""
-    from dashboard.metrics import change_marker
-
     text = "|".join([kind, connection.alias, *map(str, parts), change_marker()])
     key = f"worklists:{kind}:" + hashlib.sha256(text.encode()).hexdigest()
     value = cache.get(key)

@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.db.models import Avg, BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import TruncDate
 
-from dashboard.metrics import share
+from consent.models import ConsentConfirmation, ConsentRecord, ExplainedRisk, RiskVersion, WithdrawalTiming
+from dashboard.arithmetic import share
 from pathway.core.queues import record_exists
 from pathway.models import (
     CHECKLIST_ITEMS,
@@ -159,8 +160,6 @@ def consent_quality(cohort, *, rules: dict[str, Decimal]) -> ConsentQuality:
     - the leaflet's version recorded;
     - all four together.
     Two queries: the procedures, and one conditional aggregate over their consents."""
-    from consent.models import ConsentConfirmation, ConsentRecord, ExplainedRisk, WithdrawalTiming
-
     standard = rules["consent_quality_standard_pct"]
     procedures = Procedure.objects.filter(pathway__in=cohort.values("pk"))
     total = procedures.count()
@@ -238,8 +237,6 @@ class Complications:
 def complications(cohort) -> Complications:
     """Complications per 100 procedures by type and grade, beside the risk library's reference
     frequency (domain.md 5.4 and 9)."""
-    from consent.models import RiskVersion
-
     procedures = Procedure.objects.filter(pathway__in=cohort.values("pk")).count()
     grouped = (
         Complication.objects.filter(pathway__in=cohort.values("pk"))

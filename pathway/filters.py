@@ -11,10 +11,43 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
-from dashboard.filters import ConsultantChoiceFilter, DateInput, DateRangeForm
+from accounts.models import User
+from accounts.roles import RECORD_CONSENT
 from pathway.core import queues as core_queues
 from pathway.core.choices import ExitState, Stage
+from pathway.core.forms import DateInput
 from pathway.core.models import Aetiology, Pathway, PathwayStatus, Priority, rule_value, stage_order
+
+# --- shared with the dashboard's filters (same parameter names, same meaning) ------------------
+
+
+def consultants():
+    """Users who may be responsible consultants (they hold the consent permission), or already are."""
+    app_label, codename = RECORD_CONSENT.split(".")
+    return (
+        User.objects.filter(
+            groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+class ConsultantChoiceFilter(django_filters.ModelChoiceFilter):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("field_name", "responsible_consultant")
+        kwargs.setdefault("label", "Consultant")
+        kwargs.setdefault("queryset", lambda request: consultants())
+        super().__init__(**kwargs)
+
+
+class DateRangeForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("referred_from"), cleaned.get("referred_to")
+        if start and end and start > end:
+            self.add_error("referred_to", "The end of the date range is before its start.")
+        return cleaned
 
 
 class Overdue:

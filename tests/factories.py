@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import sync_roles
-from pathway.demo import nhs_numbers
+from demo.builder import nhs_numbers
 from pathway.models import Aetiology, Pathway, Patient, ReferrerType, Sex
 
 PASSWORD = "test-pass-2026"

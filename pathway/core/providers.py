@@ -15,7 +15,6 @@ from django.core.exceptions import ImproperlyConfigured
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-    from pathway.core.gating import ChecklistItem
     from pathway.core.models import Pathway
 
 
@@ -28,8 +27,9 @@ class ConsentFacts(Protocol):
     def consented_levels(self, pathway: Pathway) -> list[str]:
         """Levels of the consent in force; [] when there is none."""
 
-    def readiness_items(self, pathway: Pathway) -> list[ChecklistItem]:
-        """The consent items of the ready-for-procedure checklist (domain.md 5.8)."""
+    def readiness_items(self, pathway: Pathway) -> list:
+        """The consent items of the ready-for-procedure checklist (domain.md 5.8), as
+        pathway.core.gating.ChecklistItem."""
 
     def risk_on_consent(self, pathway: Pathway, risk_code: str) -> bool | None:
         """Was this library risk explained on the patient's consent? None when there is no consent."""

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dashboard import metrics
+from dashboard import arithmetic, metrics
 from pathway.models import ExitState, Pathway, Stage
 from tests.dashboard.helpers import local, make_pathway
 
@@ -38,7 +38,7 @@ def days_ago(n: int) -> datetime.date:
     ],
 )
 def test_percentile_interpolates_like_postgresql_percentile_cont(values, fraction, expected):
-    result = metrics.percentile(values, fraction)
+    result = arithmetic.percentile(values, fraction)
     assert result == (None if expected is None else pytest.approx(expected))
 
 

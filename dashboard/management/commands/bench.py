@@ -26,7 +26,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import User
-from dashboard.metrics import percentile
+from consent.models import ConsentRecord
+from dashboard.arithmetic import percentile
 from pathway.models import Pathway, PathwayStatus, Stage, StageTransition
 
 AIM_MS = 300  # p95 aim on PostgreSQL at 100,000 pathways (issue 6)
@@ -34,11 +35,7 @@ COLD = "cold: "  # label prefix: the cache is cleared before every request of th
 
 
 def _consent_pdf_url() -> str | None:
-    """The stored PDF of a signed consent, if the consent app and such a consent exist."""
-    try:
-        from consent.models import ConsentRecord
-    except ImportError:
-        return None
+    """The stored PDF of a signed consent, if such a consent exists."""
     consent = ConsentRecord.objects.filter(signed_at__isnull=False).order_by("id").first()
     if consent is None:
         return None

@@ -13,9 +13,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from consent.models import Risk
+from demo.builder import DemoPathway, bulk_create_with_history, register_filler
 from pathway.complications.models import CIRSE_GRADES, SIR_GRADES, Complication
 from pathway.core.choices import ExitState, Level, Stage
-from pathway.demo import DemoPathway, bulk_create_with_history, register_filler
+from pathway.core.models import rule_values
 from pathway.follow_up.models import FollowUp
 from pathway.mri.models import MriLevelFinding
 from pathway.procedure.models import CHECKLIST_ITEMS, Procedure, SafetyChecklistItem, TreatedLevel
@@ -184,8 +186,6 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
 
 
 def _risk_ids() -> list[int]:
-    from consent.models import Risk
-
     return list(Risk.objects.order_by("order", "code").values_list("pk", flat=True))
 
 
@@ -328,8 +328,6 @@ def fill_recovery(builder, plans: list[DemoPathway]) -> None:
 
 @register_filler(Stage.FOLLOW_UP)
 def fill_follow_up(builder, plans: list[DemoPathway]) -> None:
-    from pathway.core.models import rule_values
-
     rules = rule_values()
     nurse = builder.users["nurse"]
     records = []

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from demo.builder import DemoPathway, bulk_create_with_history, register_filler
 from pathway.core.choices import ExitState, Level, Stage
 from pathway.core.models import Aetiology
-from pathway.demo import DemoPathway, bulk_create_with_history, register_filler
 from pathway.mri.models import MriLevelFinding, MriScan
 from pathway.pre_assessment.models import Allergy, AntithromboticMedicine, PreAssessment
 from pathway.suitability.models import SuitabilityAssessment

@@ -9,7 +9,6 @@ so a seed and an anchor give the same data.
 from __future__ import annotations
 
 import datetime
-import importlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -282,10 +281,6 @@ class DemoPathway:
 Filler = Callable[["DemoBuilder", list[DemoPathway]], None]
 STAGE_FILLERS: list[tuple[Stage, Filler]] = []
 
-# Modules whose import registers stage fillers (each stage's demo records live beside its app).
-FILLER_MODULES: list[str] = ["pathway.demo_preprocedure", "consent.demo", "pathway.demo_day"]
-
-
 def register_filler(stage: Stage) -> Callable[[Filler], Filler]:
     """Stage modules register a function that bulk-creates their records for a chunk of pathways."""
 
@@ -391,8 +386,8 @@ class DemoBuilder:
 
     # -- building -----------------------------------------------------------------------------------
     def build(self) -> int:
-        for module in FILLER_MODULES:
-            importlib.import_module(module)
+        if not STAGE_FILLERS:
+            raise RuntimeError("No stage fillers registered: build through demo.seed, which imports them.")
         self.ensure_users()
         numbers = nhs_numbers(start=Patient.objects.count() + self.seed * 7919 % 500000)
         existing = set(Patient.objects.values_list("nhs_number", flat=True))

@@ -4,8 +4,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.seed import DEMO_USERS, DemoBuilder
 from pathway.core.models import Pathway
-from pathway.demo import DEMO_USERS, DemoBuilder
 
 
 class Command(BaseCommand):

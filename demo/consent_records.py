@@ -26,7 +26,7 @@ from consent.models import (
     RiskVersion,
     sort_levels,
 )
-from pathway.demo import DemoPathway, bulk_create_with_history, register_filler
+from demo.builder import DemoPathway, bulk_create_with_history, register_filler
 from pathway.models import ExitState, MriLevelFinding, PreAssessment, Stage
 
 QUESTIONS = [
