@@ -5,7 +5,7 @@ all of its permissions. Counts for every list a user sees come from ONE aggregat
 for the navigation badge); each list's first rows come from one query per list, so the number of
 queries never depends on how many pathways a list holds.
 
-The conditions are the collection filters of pathway/queues.py.
+The conditions are the collection filters of pathway/core/queues.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Demo consents in every state (registered in pathway.demo.FILLER_MODULES).
+"""Demo consents in every state (imported, and so registered, by demo.seed).
 
 Pathways past the consent stage have a signed consent confirmed on the procedure day; pathways closed
 as "consent withdrawn" have a withdrawn one; pathways waiting at consent have none, a draft, a signed

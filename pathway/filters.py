@@ -1,6 +1,6 @@
 """The pathway list's filters (django-filter), also accepted by the CSV export.
 
-Every filter is served by an index or by a collection filter of pathway/queues.py, so the list stays
+Every filter is served by an index or by a collection filter of pathway/core/queues.py, so the list stays
 fast at 100,000 pathways. The parameter names shared with the dashboard (referred_from, referred_to,
 consultant, aetiology) mean the same thing in both places.
 """

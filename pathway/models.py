@@ -1,23 +1,18 @@
-"""Every model of the pathway app, for Django and for the apps above pathway.
+"""Every model of the pathway app, for Django and for the apps above pathway, in pathway order.
 
 Each stage's models live in its own package (pathway/<stage>/models.py); this module only gathers
-them. Code inside pathway imports from the stage's module, never from here (no import circles).
+them. Code inside pathway imports from the stage's own module, never from here, so no stage depends
+on a later one through this list (tests/test_architecture.py checks there is no import circle).
 """
+# isort: skip_file
 
-from pathway.complications.models import (  # noqa: F401
-    CIRSE_GRADES,
-    GRADES,
-    MAJOR_GRADES,
-    SIR_GRADES,
-    Complication,
-    ComplicationOutcome,
-    DetectedAt,
-    GradeSystem,
-)
 from pathway.core.choices import (  # noqa: F401
     ExitState,
     Level,
     Stage,
+)
+from pathway.core.querysets import (  # noqa: F401
+    NoHardDeleteQuerySet,
 )
 from pathway.core.models import (  # noqa: F401
     Aetiology,
@@ -38,16 +33,15 @@ from pathway.core.models import (  # noqa: F401
     rule_values,
     stage_order,
 )
-from pathway.core.querysets import NoHardDeleteQuerySet  # noqa: F401
-from pathway.follow_up.models import (  # noqa: F401
-    ODI_ANSWER_CHOICES,
-    ODI_SECTIONS,
-    AnalgesicUse,
-    FollowUp,
-    FollowUpMethod,
-    FollowUpOutcome,
-    FollowUpQuerySet,
-    _odi_field,
+from pathway.suitability.models import (  # noqa: F401
+    ABSOLUTE_CONTRAINDICATIONS,
+    CONSERVATIVE_FAILURE_REASONS,
+    RELATIVE_CONTRAINDICATIONS,
+    BoneHealthPlan,
+    Mobility,
+    NeuroExam,
+    SuitabilityAssessment,
+    SuitabilityOutcome,
 )
 from pathway.mri.models import (  # noqa: F401
     ImagingModality,
@@ -93,6 +87,16 @@ from pathway.procedure.models import (  # noqa: F401
     _check_sedation_drugs,
     dap_in_gy_cm2,
 )
+from pathway.complications.models import (  # noqa: F401
+    CIRSE_GRADES,
+    GRADES,
+    MAJOR_GRADES,
+    SIR_GRADES,
+    Complication,
+    ComplicationOutcome,
+    DetectedAt,
+    GradeSystem,
+)
 from pathway.recovery.models import (  # noqa: F401
     DISCHARGE_ADVICE,
     ObservationSet,
@@ -101,13 +105,13 @@ from pathway.recovery.models import (  # noqa: F401
     Recovery,
     Sensation,
 )
-from pathway.suitability.models import (  # noqa: F401
-    ABSOLUTE_CONTRAINDICATIONS,
-    CONSERVATIVE_FAILURE_REASONS,
-    RELATIVE_CONTRAINDICATIONS,
-    BoneHealthPlan,
-    Mobility,
-    NeuroExam,
-    SuitabilityAssessment,
-    SuitabilityOutcome,
+from pathway.follow_up.models import (  # noqa: F401
+    ODI_ANSWER_CHOICES,
+    ODI_SECTIONS,
+    AnalgesicUse,
+    FollowUp,
+    FollowUpMethod,
+    FollowUpOutcome,
+    FollowUpQuerySet,
+    _odi_field,
 )

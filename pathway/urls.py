@@ -1,7 +1,7 @@
 from django.urls import path
 
+from pathway import views
 from pathway.complications import views as complications_views
-from pathway.core import views as core_views
 from pathway.follow_up import views as follow_up_views
 from pathway.mri import views as mri_views
 from pathway.pre_assessment import views as pre_assessment_views
@@ -13,17 +13,17 @@ from pathway.suitability import views as suitability_views
 app_name = "pathway"
 
 urlpatterns = [
-    path("patients/", core_views.PatientListView.as_view(), name="patient_list"),
-    path("patients/new/", core_views.PatientCreateView.as_view(), name="patient_create"),
-    path("patients/<int:pk>/", core_views.PatientDetailView.as_view(), name="patient_detail"),
-    path("patients/<int:pk>/edit/", core_views.PatientUpdateView.as_view(), name="patient_edit"),
+    path("patients/", views.PatientListView.as_view(), name="patient_list"),
+    path("patients/new/", views.PatientCreateView.as_view(), name="patient_create"),
+    path("patients/<int:pk>/", views.PatientDetailView.as_view(), name="patient_detail"),
+    path("patients/<int:pk>/edit/", views.PatientUpdateView.as_view(), name="patient_edit"),
     path("patients/<int:patient_pk>/referral/", referral_views.PathwayCreateView.as_view(), name="create"),
-    path("pathways/", core_views.PathwayListView.as_view(), name="list"),
-    path("pathways/<int:pk>/", core_views.PathwayDetailView.as_view(), name="detail"),
-    path("pathways/<int:pk>/advance/", core_views.AdvanceView.as_view(), name="advance"),
-    path("pathways/<int:pk>/close/", core_views.CloseView.as_view(), name="close"),
-    path("pathways/<int:pk>/reopen/", core_views.ReopenView.as_view(), name="reopen"),
-    path("pathways/<int:pk>/return/", core_views.ReturnView.as_view(), name="return"),
+    path("pathways/", views.PathwayListView.as_view(), name="list"),
+    path("pathways/<int:pk>/", views.PathwayDetailView.as_view(), name="detail"),
+    path("pathways/<int:pk>/advance/", views.AdvanceView.as_view(), name="advance"),
+    path("pathways/<int:pk>/close/", views.CloseView.as_view(), name="close"),
+    path("pathways/<int:pk>/reopen/", views.ReopenView.as_view(), name="reopen"),
+    path("pathways/<int:pk>/return/", views.ReturnView.as_view(), name="return"),
     # Stage forms: /pathways/<id>/<stage value>/ (design.md section 7).
     path("pathways/<int:pk>/referral/", referral_views.ReferralView.as_view(), name="referral"),
     path("pathways/<int:pk>/suitability/", suitability_views.SuitabilityAssessmentView.as_view(), name="suitability"),

@@ -155,6 +155,38 @@ def test_apps_import_only_downwards():
     assert upward_imports(import_graph()) == []
 
 
+STAGE_PACKAGES = [
+    "referral",
+    "suitability",
+    "mri",
+    "pre_assessment",
+    "procedure",
+    "complications",
+    "recovery",
+    "follow_up",
+]
+
+
+def test_pathway_core_imports_no_stage():
+    """pathway.core is what every stage builds on; it names no stage package."""
+    stage_imports = sorted(
+        f"{module} -> {target}"
+        for module, targets in import_graph().items()
+        if module.startswith("pathway.core")
+        for target in targets
+        if target.split(".")[1:2] and target.split(".")[1] in STAGE_PACKAGES
+    )
+    assert stage_imports == []
+
+
+def test_inside_pathway_nothing_imports_the_models_gathering_module():
+    """pathway.models imports every stage's models; a module of pathway importing it would depend
+    on every stage (and close a circle from a stage's models)."""
+    graph = import_graph()
+    importers = sorted(m for m, targets in graph.items() if app_of(m) == "pathway" and "pathway.models" in targets)
+    assert importers == []
+
+
 def test_no_application_module_over_600_lines():
     too_long = {
         str(path.relative_to(ROOT)): lines

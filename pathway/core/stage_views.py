@@ -20,8 +20,22 @@ from accounts import roles
 from pathway import selectors, workflow
 from pathway.core import services as core_services
 from pathway.core.choices import Stage
+from pathway.core.models import Pathway
 from pathway.core.services import StaleEdit
-from pathway.core.views import PathwayMixin
+
+
+class PathwayMixin:
+    """Loads the pathway named in the URL through the one selector."""
+
+    @cached_property
+    def pathway(self) -> Pathway:
+        return selectors.get_pathway_for_user(user=self.request.user, pathway_id=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["pathway"] = self.pathway
+        context["patient"] = self.pathway.patient
+        return context
 
 
 class StageFormView(PathwayMixin, FormView):

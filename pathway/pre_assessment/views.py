@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathway.core.choices import Stage
 from pathway.core.stage_views import RowsStageFormView
+from pathway.pre_assessment import services as pre_assessment_services
 from pathway.pre_assessment.forms import AllergyInlineFormSet, AntithromboticMedicineInlineFormSet, PreAssessmentForm
-from pathway.procedure import services as procedure_services
 
 
 class PreAssessmentView(RowsStageFormView):
@@ -20,7 +20,9 @@ class PreAssessmentView(RowsStageFormView):
         user, planned = self.request.user, form.cleaned_data.get("planned_procedure_on")
 
         def save_all(instance):
-            procedure_services.set_planned_procedure_date(acting_user=user, pathway=self.pathway, planned_on=planned)
+            pre_assessment_services.set_planned_procedure_date(
+                acting_user=user, pathway=self.pathway, planned_on=planned
+            )
             save_rows(instance)
 
         return save_all

@@ -26,10 +26,6 @@ from pathway.pre_assessment.models import (
     PregnancyStatus,
 )
 
-# --- the day and after: procedure, safety checklist, recovery, follow-up (issue 5) ---------------
-# Field rules here; the checklist order, the level-against-consent check and the discharge and
-# completion gates are in pathway/workflow.py; NEWS2 and ODI arithmetic in pathway/scores.py.
-
 
 class Anaesthesia(models.TextChoices):
     # The leaflets describe local anaesthetic with IV sedation [L]; domain.md 6.2.

@@ -18,18 +18,6 @@ from pathway.procedure.models import CHECK_ITEM_BY_CODE, CHECKLIST_ITEMS, Checkl
 logger = logging.getLogger(__name__)
 
 
-def set_planned_procedure_date(*, acting_user, pathway: Pathway, planned_on) -> Pathway:
-    """Move the planned procedure date (kept on the pathway), with history. Anticoagulant plans and
-    blood-result validity are worked out from it when read, so they follow the new date at once."""
-    stored = Pathway.objects.filter(pk=pathway.pk).values_list("planned_procedure_on", flat=True).get()
-    if stored == planned_on:
-        return pathway
-    pathway.planned_procedure_on = planned_on
-    save_versioned(instance=pathway, expected_version=pathway.version, acting_user=acting_user)
-    logger.info("pathway.planned_date_set pathway=%s user=%s", pathway.pk, acting_user.pk)
-    return pathway
-
-
 def _procedure_for_day(*, acting_user, pathway: Pathway):
     """The pathway's procedure record, created (empty) by the first checklist answer of the day."""
     # Read afresh (not the pathway's cached copy) and cache it on the pathway for the workflow checks.

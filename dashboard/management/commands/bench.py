@@ -1,6 +1,6 @@
 """Measure the pages people wait for, at scale: `python manage.py bench --pathways 100000`.
 
-Seeds demo data up to N pathways (pathway.demo via seed_demo) if the database holds fewer, then times
+Seeds demo data up to N pathways (demo.builder via seed_demo) if the database holds fewer, then times
 each page in-process through the full Django stack (middleware, permissions, templates) with
 production-like settings (DEBUG off), and writes the median, the 95th percentile and the query count
 of each page to docs/performance.md, in the section of the database it ran on.

@@ -17,24 +17,11 @@ from pathway import selectors, workflow
 from pathway.core import services as core_services
 from pathway.core.choices import Stage
 from pathway.core.forms import AdvanceForm, CloseForm, PatientForm, PatientSearchForm, ReasonForm, ReturnForm
-from pathway.core.models import Pathway, Patient
+from pathway.core.models import Patient
 from pathway.core.services import StaleEdit
+from pathway.core.stage_views import PathwayMixin
 from pathway.filters import PathwayFilter
 from pathway.procedure import gates as procedure_gates
-
-
-class PathwayMixin:
-    """Loads the pathway named in the URL through the one selector."""
-
-    @cached_property
-    def pathway(self) -> Pathway:
-        return selectors.get_pathway_for_user(user=self.request.user, pathway_id=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["pathway"] = self.pathway
-        context["patient"] = self.pathway.patient
-        return context
 
 
 class PatientListView(PermissionRequiredMixin, TemplateView):
