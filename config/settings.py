@@ -102,8 +102,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a write lock rather than failing at once when two requests write together.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite for a small unit (make run): readers never block the writer (WAL); a transaction takes
+    # the write lock when it begins (IMMEDIATE), so two writers queue instead of one failing with
+    # "database is locked" half-way; a busy database is waited for, up to 20 s.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000",
+        }
+    )
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

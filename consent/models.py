@@ -187,6 +187,19 @@ class ConsentRecord(ClinicalRecord):
                 condition=Q(signed_at__isnull=True) | Q(clinician__isnull=False, patient_signed_at__isnull=False),
                 name="consent_signed_has_signatures",
             ),
+            # At most one draft, and at most one signed consent in force, per pathway and procedure:
+            # a new consent supersedes the previous one (design.md 6), so two starts at once cannot
+            # leave two drafts, whatever the timing (design.md 9).
+            models.UniqueConstraint(
+                fields=["pathway", "procedure_name"],
+                condition=Q(signed_at__isnull=True, superseded_by__isnull=True),
+                name="consent_one_draft_per_pathway",
+            ),
+            models.UniqueConstraint(
+                fields=["pathway", "procedure_name"],
+                condition=Q(signed_at__isnull=False, superseded_by__isnull=True),
+                name="consent_one_standing_per_pathway",
+            ),
         ]
 
     def __str__(self) -> str:

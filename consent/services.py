@@ -38,7 +38,7 @@ from consent.models import (
     WithdrawalTiming,
 )
 from pathway import workflow
-from pathway.core.services import StaleEdit, save_versioned
+from pathway.core.services import DuplicateRecord, StaleEdit, lock_state, save_versioned
 from pathway.models import ExitState, Pathway, Stage
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ def start_consent(*, acting_user, pathway: Pathway, form_type: str = ConsentForm
     """Open a draft consent: the planned levels, the interpreter from the pre-assessment, and every
     active risk of the library copied in as explained (domain.md 5.4: offer every risk)."""
     _require(acting_user, roles.RECORD_CONSENT)
+    lock_state(pathway)  # two starts at once run one after the other; the second is refused below
     refusal = start_refusal(pathway)
     if refusal:
         raise ConsentError(refusal)
@@ -110,7 +111,10 @@ def start_consent(*, acting_user, pathway: Pathway, form_type: str = ConsentForm
         interpreter_used=needed,
         interpreter_language=language,
     )
-    save_versioned(instance=consent, expected_version=None, acting_user=acting_user)
+    try:
+        save_versioned(instance=consent, expected_version=None, acting_user=acting_user)
+    except DuplicateRecord as exc:  # the constraint: one draft per pathway and procedure
+        raise ConsentError("A draft consent was opened for this pathway a moment ago; it is shown below.") from exc
     rows = []
     for order, risk in enumerate(selectors.active_risks()):
         version = risk.current_version
@@ -155,6 +159,7 @@ def save_draft(
 ) -> ConsentRecord:
     """Save a draft with its risk answers and capacity assessment, refusing a stale form."""
     _require(acting_user, roles.RECORD_CONSENT)
+    lock_state(consent.pathway)  # the pathway first, then the consent: one lock order everywhere
     stored = ConsentRecord.objects.select_for_update().get(pk=consent.pk)
     if stored.is_signed or stored.is_withdrawn:
         raise ConsentError(SIGNED_MESSAGE)
@@ -218,6 +223,7 @@ def sign_consent(
     _require(acting_user, roles.RECORD_CONSENT)
     if not acting_user.check_password(password or ""):
         raise ConsentError("Your password was not accepted; the consent has not been signed.")
+    lock_state(consent.pathway)  # the pathway first, then the consent: one lock order everywhere
     stored = ConsentRecord.objects.select_for_update().get(pk=consent.pk)
     if stored.is_signed or stored.is_withdrawn:
         raise ConsentError(SIGNED_MESSAGE)
@@ -309,6 +315,7 @@ def confirm_consent(
     """The operator confirms, before sedation, that the patient has no further questions and still
     wishes to go ahead (Form 1 confirmation; RCR AuditLive [R45])."""
     _require(acting_user, roles.RECORD_PROCEDURE)
+    lock_state(consent.pathway)  # the pathway first, then the consent: one lock order everywhere
     stored = ConsentRecord.objects.select_for_update().get(pk=consent.pk)
     refusals = confirm_refusals(stored)
     if not no_further_questions or not wishes_to_proceed:
@@ -366,6 +373,7 @@ def withdraw_consent(
     stage (it shows on the consent worklist again), or is closed as 'consent withdrawn'."""
     if not can_withdraw(acting_user):
         raise PermissionDenied
+    lock_state(consent.pathway)  # the pathway first, then the consent: one lock order everywhere
     stored = ConsentRecord.objects.select_for_update().get(pk=consent.pk)
     if not stored.is_signed:
         raise ConsentError("A draft has not been signed, so there is nothing to withdraw.")

@@ -24,6 +24,7 @@ from consent.forms import (
 )
 from consent.models import CapacityAssessment, ConsentForm, ConsentRecord
 from pathway import workflow
+from pathway.core import submissions
 from pathway.core.services import StaleEdit
 from pathway.models import Pathway, Stage
 from pathway.selectors import get_pathway_for_user
@@ -190,19 +191,29 @@ class ConsentStartView(ConsentPathwayMixin, TemplateView):
     write_permission = roles.RECORD_CONSENT
 
     def post(self, request, *args, **kwargs):
+        if submissions.replayed(request) is not None:
+            messages.info(request, submissions.REPEAT_MESSAGE)
+            return redirect(self.consent_url())
         form = StartConsentForm(request.POST)
         if not form.is_valid():
             messages.error(request, "Choose Form 1 or Form 4.")
             return redirect(self.consent_url())
         try:
-            services.start_consent(
-                acting_user=request.user, pathway=self.pathway, form_type=form.cleaned_data["form_type"]
+            _consent, created = submissions.once(
+                token=submissions.token_from(request.POST),
+                acting_user=request.user,
+                create=lambda: services.start_consent(
+                    acting_user=request.user, pathway=self.pathway, form_type=form.cleaned_data["form_type"]
+                ),
             )
         except services.ConsentError as exc:
             for reason in exc.reasons:
                 messages.error(request, reason)
         else:
-            messages.success(request, "A new consent has been started with every risk from the library.")
+            if created:
+                messages.success(request, "A new consent has been started with every risk from the library.")
+            else:
+                messages.info(request, submissions.REPEAT_MESSAGE)
         return redirect(self.consent_url())
 
 

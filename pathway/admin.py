@@ -18,14 +18,39 @@ class NoDeleteAdmin(SimpleHistoryAdmin):
         return False
 
 
+# Clinical rows are read-only in the admin: every write goes through the services, which check the
+# record's version (a stale form is refused), the gates and the pathway's lock, and write history.
+# An edit here would skip all of that (and be overwritten by, or overwrite, a nurse's form).
+
+
+class ReadOnlyClinicalAdmin(NoDeleteAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Patient)
-class PatientAdmin(NoDeleteAdmin):
+class PatientAdmin(ReadOnlyClinicalAdmin):
     list_display = ("nhs_number", "hospital_number", "family_name", "given_name", "date_of_birth")
     search_fields = ("nhs_number", "hospital_number", "family_name")
 
 
 @admin.register(Pathway)
-class PathwayAdmin(NoDeleteAdmin):
+class PathwayAdmin(ReadOnlyClinicalAdmin):
     list_display = ("id", "patient", "current_stage", "status", "referral_received_on")
     list_filter = ("current_stage", "status", "aetiology")
     raw_id_fields = ("patient",)
@@ -62,35 +87,27 @@ class RuleAdmin(NoDeleteAdmin):
         return False
 
 
-# --- before the procedure (issue 3) --------------------------------------------------------------
-
-
-class NoDeleteInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-
-class MriLevelFindingInline(NoDeleteInline):
+class MriLevelFindingInline(ReadOnlyInline):
     model = MriLevelFinding
 
 
-class AllergyInline(NoDeleteInline):
+class AllergyInline(ReadOnlyInline):
     model = Allergy
 
 
-class AntithromboticMedicineInline(NoDeleteInline):
+class AntithromboticMedicineInline(ReadOnlyInline):
     model = AntithromboticMedicine
 
 
 @admin.register(SuitabilityAssessment)
-class SuitabilityAssessmentAdmin(NoDeleteAdmin):
+class SuitabilityAssessmentAdmin(ReadOnlyClinicalAdmin):
     list_display = ("pathway", "assessed_on", "pain_score", "outcome")
     list_filter = ("outcome",)
     raw_id_fields = ("pathway",)
 
 
 @admin.register(MriScan)
-class MriScanAdmin(NoDeleteAdmin):
+class MriScanAdmin(ReadOnlyClinicalAdmin):
     list_display = ("pathway", "modality", "scanned_on", "accession_number")
     list_filter = ("modality",)
     raw_id_fields = ("pathway",)
@@ -98,34 +115,10 @@ class MriScanAdmin(NoDeleteAdmin):
 
 
 @admin.register(PreAssessment)
-class PreAssessmentAdmin(NoDeleteAdmin):
+class PreAssessmentAdmin(ReadOnlyClinicalAdmin):
     list_display = ("pathway", "assessed_on", "asa_grade", "inr", "platelets")
     raw_id_fields = ("pathway",)
     inlines = [AllergyInline, AntithromboticMedicineInline]
-
-
-# --- the day and after (issue 5): read-only here, because every write has a gate (checklist order,
-# levels on the consent, discharge criteria) that lives in the services; history is shown.
-
-
-class ReadOnlyClinicalAdmin(NoDeleteAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class SafetyChecklistItemInline(ReadOnlyInline):

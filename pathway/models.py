@@ -15,6 +15,7 @@ from pathway.core.querysets import (  # noqa: F401
     NoHardDeleteQuerySet,
 )
 from pathway.core.models import (  # noqa: F401
+    FormSubmission,
     Aetiology,
     ClinicalRecord,
     Pathway,

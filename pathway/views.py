@@ -15,6 +15,7 @@ from django.views.generic import FormView, TemplateView
 from accounts import roles
 from pathway import selectors, workflow
 from pathway.core import services as core_services
+from pathway.core import submissions
 from pathway.core.choices import Stage
 from pathway.core.forms import AdvanceForm, CloseForm, PatientForm, PatientSearchForm, ReasonForm, ReturnForm
 from pathway.core.models import Patient
@@ -48,9 +49,28 @@ class PatientCreateView(PermissionRequiredMixin, FormView):
     form_class = PatientForm
     template_name = "pathway/patient_form.html"
 
+    def post(self, request, *args, **kwargs):
+        first = submissions.replayed(request)
+        if first is not None:
+            messages.info(request, submissions.REPEAT_MESSAGE)
+            return redirect("pathway:patient_detail", pk=first.pk)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
-        patient = core_services.register_patient(acting_user=self.request.user, patient=form.instance)
-        messages.success(self.request, f"Patient {patient} registered.")
+        user = self.request.user
+        try:
+            patient, created = submissions.once(
+                token=submissions.token_from(self.request.POST),
+                acting_user=user,
+                create=lambda: core_services.register_patient(acting_user=user, patient=form.instance),
+            )
+        except core_services.DuplicateRecord:
+            form.add_error("nhs_number", "A patient with this NHS number was registered a moment ago: search for them.")
+            return self.form_invalid(form)
+        if created:
+            messages.success(self.request, f"Patient {patient} registered.")
+        else:
+            messages.info(self.request, submissions.REPEAT_MESSAGE)
         return redirect("pathway:patient_detail", pk=patient.pk)
 
 
@@ -140,10 +160,10 @@ class PathwayDetailView(PermissionRequiredMixin, PathwayMixin, TemplateView):
             can_close=workflow.can_close(user, pathway),
             can_reopen=workflow.can_reopen(user, pathway),
             recordable={stage.value: workflow.can_record(user, stage) for stage in Stage},
-            advance_form=AdvanceForm(),
-            close_form=CloseForm(),
-            reason_form=ReasonForm(),
-            return_form=ReturnForm(),
+            advance_form=AdvanceForm(pathway=pathway),
+            close_form=CloseForm(pathway=pathway),
+            reason_form=ReasonForm(pathway=pathway),
+            return_form=ReturnForm(pathway=pathway),
         )
         return context
 
@@ -157,12 +177,19 @@ class WorkflowActionView(PermissionRequiredMixin, PathwayMixin, View):
     def post(self, request, *args, **kwargs):
         form = self.form_class(request.POST)
         if not form.is_valid():
+            if "expected_stage" in form.errors or "expected_version" in form.errors:
+                messages.error(
+                    request, "This form is out of date or incomplete: nothing was changed. Please try again."
+                )
+                return redirect("pathway:detail", pk=self.pathway.pk)
             for errors in form.errors.values():
                 for error in errors:
                     messages.error(request, error)
             return redirect("pathway:detail", pk=self.pathway.pk)
         try:
             message = self.act(form.cleaned_data)
+        except workflow.StaleState as exc:
+            messages.warning(request, str(exc))
         except workflow.WorkflowError as exc:
             for reason in exc.reasons:
                 messages.error(request, reason)
@@ -172,6 +199,11 @@ class WorkflowActionView(PermissionRequiredMixin, PathwayMixin, View):
 
     def act(self, data) -> str:
         raise NotImplementedError
+
+    @staticmethod
+    def expected(data) -> dict:
+        """The state the user saw, which the movement checks under the pathway's row lock."""
+        return {"expected_stage": data["expected_stage"], "expected_version": data["expected_version"]}
 
 
 class AdvanceView(WorkflowActionView):
@@ -187,6 +219,7 @@ class AdvanceView(WorkflowActionView):
             to_stage=target,
             acting_user=self.request.user,
             override_reason=data["override_reason"],
+            **self.expected(data),
         )
         return f"Moved to {pathway.stage.label.lower()}."
 
@@ -197,7 +230,11 @@ class CloseView(WorkflowActionView):
 
     def act(self, data) -> str:
         workflow.close(
-            pathway=self.pathway, exit_state=data["exit_state"], acting_user=self.request.user, reason=data["reason"]
+            pathway=self.pathway,
+            exit_state=data["exit_state"],
+            acting_user=self.request.user,
+            reason=data["reason"],
+            **self.expected(data),
         )
         return "Pathway closed."
 
@@ -206,7 +243,9 @@ class ReopenView(WorkflowActionView):
     permission_required = roles.REOPEN_PATHWAY
 
     def act(self, data) -> str:
-        workflow.reopen(pathway=self.pathway, acting_user=self.request.user, reason=data["reason"])
+        workflow.reopen(
+            pathway=self.pathway, acting_user=self.request.user, reason=data["reason"], **self.expected(data)
+        )
         return "Pathway reopened."
 
 
@@ -216,6 +255,10 @@ class ReturnView(WorkflowActionView):
 
     def act(self, data) -> str:
         pathway = workflow.return_to(
-            pathway=self.pathway, to_stage=data["to_stage"], acting_user=self.request.user, reason=data["reason"]
+            pathway=self.pathway,
+            to_stage=data["to_stage"],
+            acting_user=self.request.user,
+            reason=data["reason"],
+            **self.expected(data),
         )
         return f"Returned to {pathway.stage.label.lower()}."

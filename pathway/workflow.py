@@ -22,8 +22,16 @@ from django.utils import timezone
 
 from accounts import roles
 from pathway.core.choices import ExitState, Stage
-from pathway.core.gating import GateClosed, Reason, WorkflowError, check_override, stage_record
-from pathway.core.models import Pathway, PathwayStatus, StageTransition
+from pathway.core.gating import (
+    GateClosed,
+    Reason,
+    StaleState,
+    WorkflowError,
+    check_override,
+    stage_record,
+    stale_state_message,
+)
+from pathway.core.models import Pathway, PathwayStatus, StageTransition, lock_pathway
 from pathway.follow_up.gates import gate_complete
 from pathway.mri.gates import gate_pre_assessment
 from pathway.pre_assessment.gates import gate_consent
@@ -32,7 +40,7 @@ from pathway.recovery.gates import gate_follow_up
 from pathway.referral.gates import gate_suitability
 from pathway.suitability.gates import gate_mri
 
-__all__ = ["GateClosed", "Reason", "WorkflowError", "stage_record"]  # the gates' vocabulary, for callers
+__all__ = ["GateClosed", "Reason", "StaleState", "WorkflowError", "stage_record"]  # the gates' vocabulary, for callers
 
 Gate = Callable[[Pathway], list[Reason]]
 
@@ -123,8 +131,15 @@ def gate_reasons(pathway: Pathway, stage: Stage) -> list[Reason]:
 # --- movements ------------------------------------------------------------------------------------
 
 
-def _lock(pathway: Pathway) -> Pathway:
-    return Pathway.objects.select_for_update().select_related("patient").get(pk=pathway.pk)
+def _lock(pathway: Pathway, expected_stage: Stage | None = None, expected_version: int | None = None) -> Pathway:
+    """Lock the pathway row, then refuse (StaleState, nothing changed) if it is not in the state the
+    user saw: a second click, a resubmit or someone else's move since the page was opened."""
+    locked = lock_pathway(pathway)
+    moved = expected_stage is not None and locked.current_stage != Stage(expected_stage)
+    changed = expected_version is not None and locked.version != expected_version
+    if moved or changed:
+        raise StaleState(stale_state_message(locked))
+    return locked
 
 
 def _save_state(locked: Pathway, acting_user, fields: list[str]) -> None:
@@ -144,12 +159,22 @@ def open_pathway(*, pathway: Pathway, acting_user) -> Pathway:
 
 
 @transaction.atomic
-def advance(*, pathway: Pathway, to_stage: Stage, acting_user, override_reason: str = "") -> Pathway:
+def advance(
+    *,
+    pathway: Pathway,
+    to_stage: Stage,
+    acting_user,
+    override_reason: str = "",
+    expected_stage: Stage | None = None,
+    expected_version: int | None = None,
+) -> Pathway:
     """Move the pathway to `to_stage` if the transition table allows it and its gate is open.
 
-    A blocked gate is refused with its reasons, unless a consultant overrides it with a reason.
+    A blocked gate is refused with its reasons, unless a consultant overrides it with a reason. With
+    `expected_stage`/`expected_version` (what the user saw), a pathway that has moved on is left as
+    it is (StaleState): a replayed advance is never a second move, and never an override.
     """
-    locked = _lock(pathway)
+    locked = _lock(pathway, expected_stage, expected_version)
     to_stage = Stage(to_stage)
     if not locked.is_open:
         raise WorkflowError("This pathway is closed; reopen it first.")
@@ -179,12 +204,20 @@ def advance(*, pathway: Pathway, to_stage: Stage, acting_user, override_reason: 
 
 
 @transaction.atomic
-def return_to(*, pathway: Pathway, to_stage: Stage, acting_user, reason: str) -> Pathway:
+def return_to(
+    *,
+    pathway: Pathway,
+    to_stage: Stage,
+    acting_user,
+    reason: str,
+    expected_stage: Stage | None = None,
+    expected_version: int | None = None,
+) -> Pathway:
     """Step back to an earlier stage (e.g. re-imaging, or re-consent after the levels changed).
 
     A consultant's decision, with a reason; no gate applies to going back.
     """
-    locked = _lock(pathway)
+    locked = _lock(pathway, expected_stage, expected_version)
     to_stage = Stage(to_stage)
     if not locked.is_open:
         raise WorkflowError("This pathway is closed; reopen it first.")
@@ -232,9 +265,17 @@ def consent_withdrawn(*, pathway: Pathway, acting_user, reason: str) -> Pathway:
 
 
 @transaction.atomic
-def close(*, pathway: Pathway, exit_state: ExitState, acting_user, reason: str) -> Pathway:
+def close(
+    *,
+    pathway: Pathway,
+    exit_state: ExitState,
+    acting_user,
+    reason: str,
+    expected_stage: Stage | None = None,
+    expected_version: int | None = None,
+) -> Pathway:
     """Close an open pathway with an exit state and reason (domain.md 1.1 exit states)."""
-    locked = _lock(pathway)
+    locked = _lock(pathway, expected_stage, expected_version)
     exit_state = ExitState(exit_state)
     if not locked.is_open:
         raise WorkflowError("This pathway is already closed.")
@@ -269,9 +310,16 @@ def _close(locked: Pathway, exit_state: ExitState, acting_user, reason: str) -> 
 
 
 @transaction.atomic
-def reopen(*, pathway: Pathway, acting_user, reason: str) -> Pathway:
+def reopen(
+    *,
+    pathway: Pathway,
+    acting_user,
+    reason: str,
+    expected_stage: Stage | None = None,
+    expected_version: int | None = None,
+) -> Pathway:
     """A consultant reopens a closed pathway, with a reason, at the stage where it stopped."""
-    locked = _lock(pathway)
+    locked = _lock(pathway, expected_stage, expected_version)
     if locked.is_open:
         raise WorkflowError("This pathway is already open.")
     if not acting_user.has_perm(roles.REOPEN_PATHWAY):

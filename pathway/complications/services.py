@@ -10,7 +10,7 @@ from django.db import transaction
 from pathway import workflow
 from pathway.complications import gates as complications_gates
 from pathway.core.models import Pathway
-from pathway.core.services import save_versioned
+from pathway.core.services import lock_state, save_versioned
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +20,7 @@ def record_complication(*, acting_user, pathway: Pathway, complication):
     """Record an adverse event from the procedure up to the rule's window after it (domain.md 6.4, 8.1)."""
     if not complications_gates.can_record_complication(acting_user):
         raise PermissionDenied
+    lock_state(pathway)
     refusal = complications_gates.complication_refusal(pathway)
     if refusal:
         raise workflow.WorkflowError(refusal)

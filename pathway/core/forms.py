@@ -90,26 +90,41 @@ class PatientForm(VersionedModelForm):
         return self.cleaned_data["hospital_number"].strip().upper()
 
 
-class AdvanceForm(forms.Form):
+class MovementForm(forms.Form):
+    """A state change carries the state the user saw (design.md 9): the stage and the pathway's
+    version. If the pathway has moved on since, the movement changes nothing (workflow.StaleState),
+    so a double click or a resubmit never moves a pathway twice."""
+
+    expected_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
+    expected_version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, pathway=None, **kwargs):
+        if pathway is not None:
+            kwargs.setdefault("initial", {"expected_stage": pathway.current_stage, "expected_version": pathway.version})
+        super().__init__(*args, **kwargs)
+
+
+class AdvanceForm(MovementForm):
     override_reason = forms.CharField(
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Override reason (consultants only, when a gate is closed)",
     )
 
 
-class CloseForm(forms.Form):
+class CloseForm(MovementForm):
     exit_state = forms.ChoiceField(choices=[(s.value, s.label) for s in CLINICAL_EXITS])
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+class ReasonForm(MovementForm):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(MovementForm):
     to_stage = forms.ChoiceField(choices=Stage.choices)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class PatientSearchForm(forms.Form):

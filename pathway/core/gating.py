@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
 
 from accounts import roles
 from pathway.core import providers
 from pathway.core.choices import STAGE_RECORD_NAME, Stage
-from pathway.core.models import Pathway
+from pathway.core.models import Pathway, StageTransition
 
 
 class Reason(str):
@@ -36,6 +37,11 @@ class WorkflowError(Exception):
 
 class GateClosed(WorkflowError):
     pass
+
+
+class StaleState(WorkflowError):
+    """The pathway is no longer in the state the user saw (moved, closed or changed by someone, or by
+    the same user's first click): nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -92,3 +98,22 @@ def check_override(acting_user, reasons: list[Reason], override_reason: str) -> 
         raise GateClosed(hard)
     if not override_reason.strip():
         raise WorkflowError("An override needs a written reason.")
+
+
+def stale_state_message(locked: Pathway) -> str:
+    """What happened to a pathway since a page was opened, for a refused (stale) movement."""
+    last = locked.transitions.select_related("acting_user").order_by("-at", "-id").first()
+    if last is not None and (last.kind != StageTransition.Kind.OPEN):
+        who = last.acting_user.get_full_name() or last.acting_user.get_username()
+        when = timezone.localtime(last.at)
+        if last.kind == StageTransition.Kind.CLOSE:
+            what = f"closed it ({last.get_exit_state_display().lower()})"
+        elif last.kind == StageTransition.Kind.REOPEN:
+            what = "reopened it"
+        else:
+            what = f"moved it to {Stage(last.to_stage).label.lower()}"
+        return (
+            f"Nothing was changed: {who} {what} at {when:%H:%M} on {when:%-d %b %Y}, after this page was "
+            "opened. The page now shows the pathway as it is."
+        )
+    return "Nothing was changed: the pathway was updated after this page was opened. The page now shows it as it is."

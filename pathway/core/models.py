@@ -241,6 +241,14 @@ class Pathway(ClinicalRecord):
         return (timezone.localdate() - self.symptom_onset_on).days
 
 
+def lock_pathway(pathway: Pathway) -> Pathway:
+    """The pathway row, locked until the end of the transaction (select_for_update), read afresh.
+
+    Every write that checks a pathway's state first takes this lock, so two writes on one pathway
+    run one after the other and the second sees what the first did (design.md 9)."""
+    return Pathway.objects.select_for_update().select_related("patient").get(pk=pathway.pk)
+
+
 class StageTransition(models.Model):
     """Append-only log of every movement of a pathway, written by workflow in the same transaction."""
 
@@ -350,3 +358,26 @@ def check_choices(values, choices, field: str, errors: dict) -> None:
     allowed = {value for value, _label in choices}
     if not isinstance(values, list) or any(v not in allowed for v in values):
         errors[field] = "Choose only from the listed options."
+
+
+class FormSubmission(models.Model):
+    """A one-time token of a rendered create form, stored with the row it created, in the same
+    transaction, under a unique constraint (design.md 9). A double click or a browser resubmit
+    finds the token and is shown the first result instead of making a second row."""
+
+    token = models.UUIDField(unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = NoHardDeleteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Form {self.token} -> {self.content_type_id}:{self.object_id}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Form submissions are kept with the rows they created.")

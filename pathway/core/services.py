@@ -8,13 +8,13 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts import roles
 from pathway import workflow
 from pathway.core.choices import Stage
-from pathway.core.models import Pathway, Patient, PatientAccess
+from pathway.core.models import Pathway, Patient, PatientAccess, lock_pathway
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,16 @@ class StaleEdit(Exception):
     message = (
         "Someone else saved this record after you opened it. Nothing you entered was saved; "
         "the form now shows their version. Please re-enter your changes."
+    )
+
+
+class DuplicateRecord(StaleEdit):
+    """The row could not be created: the database already holds one it must be unique against (the
+    same record created by someone else a moment ago, e.g. a patient with this NHS number)."""
+
+    message = (
+        "This was recorded by someone else a moment ago, so nothing you entered was saved. "
+        "The page now shows what is recorded."
     )
 
 
@@ -47,7 +57,12 @@ def save_versioned(*, instance: models.Model, expected_version: int | None, acti
     _stamp(instance, acting_user)
     if instance.pk is None:
         instance.version = 1
-        instance.save()
+        try:
+            with transaction.atomic():  # a savepoint: a refused insert leaves the transaction usable
+                instance.save()
+        except IntegrityError as exc:
+            instance.pk = None
+            raise DuplicateRecord from exc
         return instance
     if expected_version is None:
         raise StaleEdit
@@ -99,6 +114,7 @@ def save_stage_record(
     """
     if not workflow.can_record(acting_user, stage):
         raise PermissionDenied
+    lock_state(pathway)
     refusal = workflow.recording_refusal(pathway, stage)
     if refusal:
         raise workflow.WorkflowError(refusal)
@@ -135,7 +151,19 @@ def require_perm(acting_user, perm: str) -> None:
         raise PermissionDenied
 
 
+def lock_state(pathway: Pathway) -> Pathway:
+    """Lock the pathway row for the rest of the transaction and bring `pathway`'s state (stage,
+    status, planned date) up to date from it, so the checks that follow read what is committed and
+    no other write on this pathway runs until this one ends (design.md 9)."""
+    locked = lock_pathway(pathway)
+    for name in ("current_stage", "status", "exit_state", "stage_entered_at", "closed_at", "planned_procedure_on"):
+        setattr(pathway, name, getattr(locked, name))
+    return pathway
+
+
 def check_stage_open(pathway: Pathway, stage: Stage) -> None:
+    """Lock the pathway (lock_state), then refuse if the stage cannot be recorded now."""
+    lock_state(pathway)
     refusal = workflow.recording_refusal(pathway, stage)
     if refusal:
         raise workflow.WorkflowError(refusal)

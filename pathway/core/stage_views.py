@@ -19,6 +19,7 @@ from django.views.generic import FormView
 from accounts import roles
 from pathway import selectors, workflow
 from pathway.core import services as core_services
+from pathway.core import submissions
 from pathway.core.choices import Stage
 from pathway.core.models import Pathway
 from pathway.core.services import StaleEdit
@@ -53,6 +54,9 @@ class StageFormView(PathwayMixin, FormView):
             raise PermissionDenied
         if request.method == "POST" and not workflow.can_record(request.user, self.stage):
             raise PermissionDenied
+        if request.method == "POST" and submissions.replayed(request) is not None:
+            messages.info(request, submissions.REPEAT_MESSAGE)
+            return HttpResponseRedirect(self.get_success_url())
         return super().dispatch(request, *args, **kwargs)
 
     @cached_property
@@ -102,22 +106,29 @@ class StageFormView(PathwayMixin, FormView):
     def form_valid(self, form):
         try:
             with transaction.atomic():
-                core_services.save_stage_record(
+                _record, created = submissions.once(
+                    token=submissions.token_from(self.request.POST),
                     acting_user=self.request.user,
-                    pathway=self.pathway,
-                    stage=self.stage,
-                    instance=form.instance,
-                    expected_version=form.submitted_version,
-                    after_save=self.after_save(form),
+                    create=lambda: core_services.save_stage_record(
+                        acting_user=self.request.user,
+                        pathway=self.pathway,
+                        stage=self.stage,
+                        instance=form.instance,
+                        expected_version=form.submitted_version,
+                        after_save=self.after_save(form),
+                    ),
                 )
-        except StaleEdit:
-            messages.error(self.request, StaleEdit.message)
+        except StaleEdit as exc:
+            messages.error(self.request, exc.message)
             return HttpResponseRedirect(self.request.path)
         except workflow.WorkflowError as exc:
             for reason in exc.reasons:
                 messages.error(self.request, reason)
             return HttpResponseRedirect(self.request.path)
-        messages.success(self.request, self.success_message)
+        if created:
+            messages.success(self.request, self.success_message)
+        else:
+            messages.info(self.request, submissions.REPEAT_MESSAGE)
         return HttpResponseRedirect(self.get_success_url())
 
 
@@ -223,12 +234,32 @@ class DaySubFormView(DayPageMixin, FormView):
             title=self.title, back_url=reverse(self.back_url_name, kwargs={"pk": self.pathway.pk}), **kwargs
         )
 
+    def post(self, request, *args, **kwargs):
+        if submissions.replayed(request) is not None:
+            messages.info(request, submissions.REPEAT_MESSAGE)
+            return redirect(self.back_url_name, pk=self.pathway.pk)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
+        notes: list[str] = []
+
+        def create():
+            notes.extend(self.save(form))
+            return form.instance
+
         try:
-            notes = self.save(form)
+            _row, created = submissions.once(
+                token=submissions.token_from(self.request.POST), acting_user=self.request.user, create=create
+            )
         except workflow.WorkflowError as exc:
             show_workflow_errors(self.request, exc)
             return self.render_to_response(self.get_context_data(form=form))
+        except StaleEdit as exc:
+            messages.error(self.request, exc.message)
+            return self.render_to_response(self.get_context_data(form=form))
+        if not created:
+            messages.info(self.request, submissions.REPEAT_MESSAGE)
+            return redirect(self.back_url_name, pk=self.pathway.pk)
         for note in notes:
             messages.warning(self.request, note)
         messages.success(self.request, f"{self.title.removeprefix('Add ').capitalize()} saved.")

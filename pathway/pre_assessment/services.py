@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from pathway.core.models import Pathway
+from django.db import transaction
+
+from pathway.core.models import Pathway, lock_pathway
 from pathway.core.services import save_versioned
 
 logger = logging.getLogger(__name__)
 
 
+@transaction.atomic
 def set_planned_procedure_date(*, acting_user, pathway: Pathway, planned_on) -> Pathway:
     """Move the planned procedure date (kept on the pathway), with history. Anticoagulant plans and
     blood-result validity are worked out from it when read, so they follow the new date at once."""
-    stored = Pathway.objects.filter(pk=pathway.pk).values_list("planned_procedure_on", flat=True).get()
+    stored = lock_pathway(pathway).planned_procedure_on
     if stored == planned_on:
         return pathway
     pathway.planned_procedure_on = planned_on

@@ -10,6 +10,7 @@ from django.views.generic import FormView
 
 from accounts import roles
 from pathway import selectors
+from pathway.core import submissions
 from pathway.core.choices import Stage
 from pathway.core.models import Pathway, Patient
 from pathway.core.stage_views import StageFormView
@@ -36,9 +37,24 @@ class PathwayCreateView(PermissionRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(patient=self.patient, can_edit=True, **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        first = submissions.replayed(request)
+        if first is not None:
+            messages.info(request, submissions.REPEAT_MESSAGE)
+            return redirect("pathway:detail", pk=first.pk)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
-        pathway = referral_services.open_pathway(acting_user=self.request.user, pathway=form.instance)
-        messages.success(self.request, "Referral recorded; the pathway is open.")
+        user = self.request.user
+        pathway, created = submissions.once(
+            token=submissions.token_from(self.request.POST),
+            acting_user=user,
+            create=lambda: referral_services.open_pathway(acting_user=user, pathway=form.instance),
+        )
+        if created:
+            messages.success(self.request, "Referral recorded; the pathway is open.")
+        else:
+            messages.info(self.request, submissions.REPEAT_MESSAGE)
         return redirect("pathway:detail", pk=pathway.pk)
 
 

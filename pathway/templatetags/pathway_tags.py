@@ -1,5 +1,10 @@
+import uuid
+
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+from pathway.core import submissions
 
 register = template.Library()
 
@@ -17,3 +22,10 @@ def stage_url(pathway_id: int, stage: str) -> str | None:
 @register.simple_tag
 def stage_form_url(pathway, stage) -> str:
     return stage_url(pathway.pk, getattr(stage, "value", stage)) or reverse("pathway:detail", kwargs={"pk": pathway.pk})
+
+
+@register.simple_tag
+def form_token():
+    """The hidden one-time token of a create form (pathway.core.submissions): a fresh one for each
+    rendering, so a resubmit of this rendering has one effect and a new form is a new entry."""
+    return format_html('<input type="hidden" name="{}" value="{}">', submissions.FIELD, uuid.uuid4())

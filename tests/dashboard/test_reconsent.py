@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from consent import selectors as consent_selectors
 from consent.models import ConsentRecord
@@ -17,6 +18,8 @@ from tests.factories import (
     ConsentWithdrawalFactory,
     MriLevelFindingFactory,
     MriScanFactory,
+    UserFactory,
+    _png_signature,
 )
 
 pytestmark = pytest.mark.django_db
@@ -67,8 +70,20 @@ def cases(reference_data):
     made["withdrawn"] = (withdrawn, consent)
     # The old consent (for L1 only) was superseded by a new one for the planned T12: not flagged.
     superseded, old = _pathway("superseded", planned=["T12"], consented=["L1"])
-    new = ConsentRecordFactory(pathway=superseded, levels=["T12"], signed=True, risks=False)
+    # In the order the service keeps (one signed consent in force at a time): the new one is
+    # started, supersedes the old, then is signed.
+    new = ConsentRecordFactory(pathway=superseded, levels=["T12"], signed=False, risks=False)
     ConsentRecord.objects.filter(pk=old.pk).update(superseded_by=new)
+    ConsentRecord.objects.filter(pk=new.pk).update(
+        signed_at=timezone.now(),
+        patient_signed_at=timezone.now(),
+        signature_method="drawn",
+        patient_signature=_png_signature(),
+        clinician=UserFactory(role="Consultant", username="reconsent_clinician"),
+        clinician_name="Colin Consultant",
+        clinician_job_title="Consultant interventional radiologist",
+    )
+    new.refresh_from_db()
     made["superseded"] = (superseded, new)
     return made
 

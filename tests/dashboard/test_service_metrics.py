@@ -111,7 +111,7 @@ def service_metrics_rules():
 
 def test_consent_quality_against_the_rcr_standard(client_for, manager, reference_data):
     """Nine procedures, each judged on the consent it went ahead on; worked by hand below."""
-    from consent.models import ExplainedRisk
+    from consent.models import ConsentRecord, ExplainedRisk
     from tests.factories import ConsentConfirmationFactory, ConsentRecordFactory, ConsentWithdrawalFactory
 
     now = timezone.now()
@@ -127,6 +127,29 @@ def test_consent_quality_against_the_rcr_standard(client_for, manager, reference
             ConsentConfirmationFactory(consent=consent, confirmed_at=now)
         return pathway, consent
 
+    def newer_signed(older, **signed_fields):
+        """A newer consent, signed, superseding `older` in the order the service keeps (one signed
+        consent in force per pathway): started, supersedes the older, then signed."""
+        template = ConsentRecordFactory.build(signed=True, pathway=older.pathway, clinician=older.clinician)
+        newer = ConsentRecordFactory(pathway=older.pathway, risks=False)
+        ConsentRecord.objects.filter(pk=older.pk).update(superseded_by=newer)
+        fields = {
+            name: getattr(template, name)
+            for name in (
+                "signed_at",
+                "patient_signed_at",
+                "signature_method",
+                "patient_signature",
+                "clinician_name",
+                "clinician_job_title",
+                "leaflet_title",
+                "leaflet_version",
+            )
+        }
+        ConsentRecord.objects.filter(pk=newer.pk).update(clinician=older.clinician, **{**fields, **signed_fields})
+        newer.refresh_from_db()
+        return newer
+
     treated()  # A: signed days before, confirmed on the day, every risk, leaflet version: all four
     treated()  # B: the same
     treated(signed_at=now)  # C: signed and confirmed the same day: not two-stage
@@ -137,13 +160,11 @@ def test_consent_quality_against_the_rcr_standard(client_for, manager, reference
     ProcedureFactory(pathway=make_pathway(stage=Stage.FOLLOW_UP))  # G: no consent at all: fails everything
     # H: a perfect consent, then a newer one signed two days ago with no risks and no confirmation:
     # judged on the newer one (leaflet only).
-    h, _ = treated(signed_at=now - datetime.timedelta(days=10))
-    ConsentRecordFactory(
-        pathway=h, signed=True, signed_at=now - datetime.timedelta(days=2), patient_signed_at=now, risks=False
-    )
+    h, h_old = treated(signed_at=now - datetime.timedelta(days=10))
+    newer_signed(h_old, signed_at=now - datetime.timedelta(days=2), patient_signed_at=now)
     # I: a perfect consent, then a newer one withdrawn before the procedure: judged on the perfect one.
-    i, _ = treated()
-    ConsentWithdrawalFactory(consent=ConsentRecordFactory(pathway=i, signed=True, risks=False), timing="before")
+    i, i_old = treated()
+    ConsentWithdrawalFactory(consent=newer_signed(i_old), timing="before")
     # Not a procedure: a perfect consent on an untreated pathway is not counted.
     ConsentConfirmationFactory(consent=ConsentRecordFactory(pathway=make_pathway(stage=Stage.CONSENT), signed=True))
 
