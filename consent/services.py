@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -194,7 +195,7 @@ def save_draft(
 # --- signing --------------------------------------------------------------------------------------
 
 MAX_SIGNATURE_BYTES = 300 * 1024
-MAX_SCAN_BYTES = 10 * 1024 * 1024
+MAX_SCAN_BYTES = settings.UPLOAD_MAX_BYTES  # the same cap as the request (config.security)
 SCAN_TYPES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
 
 

@@ -43,7 +43,11 @@ def test_consultant_takes_consent_patient_draws_signature_pdf_downloads(
 ):
     pathway = pathway_at_consent
     page = login_page(consultant)
-    page.goto(f"{live_server.url}/pathways/{pathway.pk}/consent/")
+    # Everything below runs under the Content-Security-Policy: a blocked script would be reported here.
+    violations = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
+    response = page.goto(f"{live_server.url}/pathways/{pathway.pk}/consent/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
     expect(page.locator("#consent-checklist")).to_contain_text("No consent has been recorded.")
     page.get_by_role("button", name="Start consent").click()
     expect(page.locator("#risk-table tbody tr")).to_have_count(16)
@@ -104,3 +108,4 @@ def test_consultant_takes_consent_patient_draws_signature_pdf_downloads(
     for risk in consent.explained_risks.all():
         assert re.sub(r"\s+", " ", risk.frequency_numbers) in text
     assert "Thoracic level: a little more likely." in text
+    assert violations == []
