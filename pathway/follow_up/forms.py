@@ -6,6 +6,7 @@ from django import forms
 
 from pathway.core.forms import VersionedModelForm
 from pathway.follow_up.models import FollowUp
+from pathway.validators import bound_to_pain_scale
 
 
 class FollowUpForm(VersionedModelForm):
@@ -45,3 +46,16 @@ class FollowUpForm(VersionedModelForm):
         # A review is recorded once it has happened: when, and how.
         for name in ("reviewed_on", "method"):
             self.fields[name].required = True
+        for name in ("pain_rest", "pain_activity"):
+            bound_to_pain_scale(self.fields[name])
+
+    def full_clean(self):
+        """A refused form leaves its record as it was saved. A model form copies every value that
+        passed its own field's checks onto the record before the record's checks run; the page then
+        works out the ODI and the change in pain from the record, so they must come from valid,
+        saved data, never from a half-accepted form."""
+        saved = {f.attname: getattr(self.instance, f.attname) for f in self.instance._meta.concrete_fields}
+        super().full_clean()
+        if self._errors:
+            for name, value in saved.items():
+                setattr(self.instance, name, value)

@@ -18,7 +18,7 @@ from pathway.core.models import (
     int_range,
 )
 from pathway.core.querysets import NoHardDeleteQuerySet
-from pathway.validators import not_in_future
+from pathway.validators import not_in_future, pain_score_validators
 
 
 class FollowUpQuerySet(NoHardDeleteQuerySet):
@@ -98,10 +98,10 @@ class FollowUp(ClinicalRecord):
     reviewed_on = models.DateField(null=True, blank=True, validators=[not_in_future])
     method = models.CharField(max_length=10, choices=FollowUpMethod.choices, blank=True)
     pain_rest = models.PositiveSmallIntegerField(
-        "pain at rest now (0-10)", null=True, blank=True, validators=int_range(0, 10)
+        "pain at rest now (0-10)", null=True, blank=True, validators=pain_score_validators()
     )
     pain_activity = models.PositiveSmallIntegerField(
-        "pain on activity now (0-10)", null=True, blank=True, validators=int_range(0, 10)
+        "pain on activity now (0-10)", null=True, blank=True, validators=pain_score_validators()
     )
     odi_1 = _odi_field(1)
     odi_2 = _odi_field(2)

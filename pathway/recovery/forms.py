@@ -6,6 +6,7 @@ from django import forms
 
 from pathway.core.forms import VersionedModelForm
 from pathway.recovery.models import ObservationSet, Recovery
+from pathway.validators import bound_to_pain_scale
 
 
 class RecoveryForm(VersionedModelForm):
@@ -62,6 +63,10 @@ class ObservationSetForm(VersionedModelForm):
             "right_leg_sensation",
             "puncture_site",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_to_pain_scale(self.fields["pain_nrs"])
 
 
 class DischargeForm(forms.Form):

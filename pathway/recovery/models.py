@@ -19,6 +19,7 @@ from pathway.core.models import (
     decimal_range,
     int_range,
 )
+from pathway.validators import pain_score_validators
 
 
 class OvernightReason(models.TextChoices):
@@ -140,7 +141,8 @@ class ObservationSet(ClinicalRecord):
     recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="observations")
     taken_at = models.DateTimeField(default=timezone.now)
     respiration_rate = models.PositiveSmallIntegerField("respiration rate (/min)", validators=int_range(0, 80, "/min"))
-    spo2 = models.PositiveSmallIntegerField("SpO₂ (%)", validators=int_range(50, 100, "%"))
+    # "%%": a validator's message is formatted with its params, so a bare "%" breaks it (a 500).
+    spo2 = models.PositiveSmallIntegerField("SpO₂ (%)", validators=int_range(50, 100, "%%"))
     spo2_scale = models.PositiveSmallIntegerField(
         "SpO₂ scale",
         choices=[(1, "Scale 1"), (2, "Scale 2 (prescribed target 88-92%)")],
@@ -169,7 +171,9 @@ class ObservationSet(ClinicalRecord):
     temperature_c = models.DecimalField(
         "temperature (°C)", max_digits=3, decimal_places=1, validators=decimal_range("30", "43", "°C")
     )
-    pain_nrs = models.PositiveSmallIntegerField("pain (0-10)", null=True, blank=True, validators=int_range(0, 10))
+    pain_nrs = models.PositiveSmallIntegerField(
+        "pain (0-10)", null=True, blank=True, validators=pain_score_validators()
+    )
     # Lower-limb checks against the first set (domain.md 7.1 [I]): MRC power 0-5, worst of hip/knee/ankle.
     left_leg_power = models.PositiveSmallIntegerField(
         "left leg power (MRC 0-5)", null=True, blank=True, validators=int_range(0, 5)

@@ -12,6 +12,7 @@ from pathway.suitability.models import (
     RELATIVE_CONTRAINDICATIONS,
     SuitabilityAssessment,
 )
+from pathway.validators import bound_to_pain_scale
 
 
 class SuitabilityAssessmentForm(VersionedModelForm):
@@ -60,4 +61,4 @@ class SuitabilityAssessmentForm(VersionedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pain_score"].widget.attrs.update(min=0, max=10)
+        bound_to_pain_scale(self.fields["pain_score"])

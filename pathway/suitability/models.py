@@ -14,9 +14,8 @@ from pathway.core.models import (
     ClinicalRecord,
     Pathway,
     check_choices,
-    int_range,
 )
-from pathway.validators import not_in_future
+from pathway.validators import not_in_future, pain_score_validators
 
 
 class SuitabilityOutcome(models.TextChoices):
@@ -75,7 +74,7 @@ class SuitabilityAssessment(ClinicalRecord):
     pathway = models.OneToOneField(Pathway, on_delete=models.PROTECT, related_name="suitability")
     assessed_on = models.DateField(default=timezone.localdate, validators=[not_in_future])
     pain_score = models.PositiveSmallIntegerField(
-        "pain score (NRS 0-10)", validators=int_range(0, 10), help_text="0 = no pain, 10 = worst imaginable."
+        "pain score (NRS 0-10)", validators=pain_score_validators(), help_text="0 = no pain, 10 = worst imaginable."
     )
     pain_at_level_on_exam = models.BooleanField(
         "pain at the fracture level on examination", default=False, help_text="NICE TA279 1.1: required."
