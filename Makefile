@@ -7,7 +7,7 @@ DEMO_PATHWAYS ?= 300
 # Two workers on a 2-core machine; PYTEST_ARGS="-n 0" runs in one process.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint bench check-system-libs clean-venv
+.PHONY: run test lint bench soak check-system-libs clean-venv
 
 $(VENV)/.installed-runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ run: check-system-libs $(VENV)/.installed-runtime
 	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput -v0
 	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py sync_roles >/dev/null
 	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py seed_demo --if-empty --pathways $(DEMO_PATHWAYS) --seed 1
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py render_consent_documents
 	@echo ""
 	@echo "  Vertebroplasty pathway is running at http://127.0.0.1:$(PORT)/"
 	@echo "  Demo logins (password demo-pass-2026): radiologist, consultant, nurse, manager, admin"
@@ -53,6 +54,12 @@ bench: $(VENV)/.installed-runtime
 	-createdb -h 127.0.0.1 -U postgres vertebroplasty_bench 2>/dev/null
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 DJANGO_LOG_LEVEL=ERROR $(PY) manage.py bench --pathways $(BENCH_PATHWAYS)
+
+# Double submits, ten-way races and PDF downloads during saves against the app under gunicorn, on a fresh
+# SQLite file and a fresh PostgreSQL database (127.0.0.1:5432, user postgres), both dropped afterwards.
+# Under 5 minutes; fails on any 5xx or unexpected row count. Results and how to read them: docs/reliability.md.
+soak: check-system-libs $(VENV)/.installed-runtime
+	$(PY) scripts/soak.py $(SOAK_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

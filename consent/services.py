@@ -434,18 +434,36 @@ def latest_event(consent: ConsentRecord) -> tuple[str, datetime.datetime] | None
     return None
 
 
-@transaction.atomic
-def document_for_download(*, acting_user, consent: ConsentRecord) -> ConsentDocument | None:
-    """The stored PDF of the consent's latest event. Records made without one (bulk demo data) get
-    theirs rendered once, as of that event, and stored; after that it is served as stored."""
+def stored_document(*, consent: ConsentRecord) -> ConsentDocument | None:
+    """The stored PDF of the consent's latest event, or None. A read: it never renders or stores
+    (documents are made when their event happens, design.md 9; records imported without one get
+    theirs from `manage.py render_consent_documents`, an administrator's deliberate action)."""
     event = latest_event(consent)
     if event is None:
         return None
     kind, at = event
-    document = consent.documents.filter(event=kind, event_at=at).first()
-    if document is None:
-        document = render_document(consent=consent, event=kind, event_at=at, acting_user=acting_user)
-    return document
+    return consent.documents.filter(event=kind, event_at=at).first()
+
+
+def event_user(consent: ConsentRecord, kind: str):
+    """Who made a consent event: the clinician who signed, the operator who confirmed, the person
+    who recorded the withdrawal."""
+    if kind == DocumentEvent.WITHDRAWN:
+        return consent.withdrawal_or_none.recorded_by or consent.clinician
+    if kind == DocumentEvent.CONFIRMED:
+        return consent.latest_confirmation.confirmed_by
+    return consent.clinician
+
+
+@transaction.atomic
+def render_missing_document(*, consent: ConsentRecord) -> ConsentDocument | None:
+    """Render and store the PDF of the consent's latest event if none is stored (records made
+    without one, e.g. bulk demo data), as of that event and in the name of who made it."""
+    event = latest_event(consent)
+    if event is None or stored_document(consent=consent) is not None:
+        return None
+    kind, at = event
+    return render_document(consent=consent, event=kind, event_at=at, acting_user=event_user(consent, kind))
 
 
 def verify_document(document: ConsentDocument) -> bool:

@@ -337,8 +337,13 @@ class ConsentPdfView(ConsentPathwayMixin, TemplateView):
         if "document_id" in kwargs:
             document = selectors.get_document(consent, kwargs["document_id"])
         else:
-            document = services.document_for_download(acting_user=request.user, consent=consent)
+            document = services.stored_document(consent=consent)
         if document is None:
+            if consent.is_signed:
+                raise Http404(
+                    "The PDF of this consent was not produced when it was signed (an imported record). "
+                    "An administrator can produce it with manage.py render_consent_documents."
+                )
             raise Http404("This consent has no PDF until it is signed.")
         name = f"consent-{consent.pk}-{document.event}.pdf"
         response = FileResponse(document.file.open("rb"), content_type="application/pdf", filename=name)

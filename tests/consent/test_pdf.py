@@ -128,11 +128,21 @@ def test_pdf_is_served_as_stored(ready_pathway, consultant, client):
     assert document.record_sha256 in page
 
 
-def test_demo_consent_without_a_document_gets_one_rendered_once(ready_pathway, consultant, client):
+def test_reading_a_consent_without_a_stored_pdf_writes_nothing(ready_pathway, consultant, client):
+    """Reads never write (design.md 9): a consent made without its PDF (bulk demo data) is not
+    rendered by whoever opens it first; the administrator's command makes it, once."""
+    from django.core.management import call_command
+
     consent = ConsentRecordFactory(pathway=ready_pathway, signed=True)
-    assert not consent.documents.exists()
     client.force_login(consultant)
     url = f"/pathways/{ready_pathway.pk}/consent/{consent.pk}/pdf/"
+    assert client.get(url).status_code == 404
+    assert not consent.documents.exists()
+    call_command("render_consent_documents", stdout=io.StringIO())
+    call_command("render_consent_documents", stdout=io.StringIO())
+    assert consent.documents.count() == 1
+    document = consent.documents.get()
+    assert document.rendered_by == consent.clinician
     first = b"".join(client.get(url).streaming_content)
     second = b"".join(client.get(url).streaming_content)
     assert first == second

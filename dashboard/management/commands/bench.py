@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from consent.models import ConsentRecord
+from consent.services import render_missing_document
 from dashboard.arithmetic import percentile
 from pathway.models import Pathway, PathwayStatus, Stage, StageTransition
 
@@ -39,6 +40,7 @@ def _consent_pdf_url() -> str | None:
     consent = ConsentRecord.objects.filter(signed_at__isnull=False).order_by("id").first()
     if consent is None:
         return None
+    render_missing_document(consent=consent)  # bulk demo consents have none; reading never makes one
     try:
         return reverse("consent:pdf", kwargs={"pk": consent.pathway_id, "consent_id": consent.pk})
     except NoReverseMatch:
