@@ -99,6 +99,7 @@ from pathway.complications.models import (  # noqa: F401
     GradeSystem,
 )
 from pathway.recovery.models import (  # noqa: F401
+    DischargeSheet,
     DISCHARGE_ADVICE,
     ObservationSet,
     OvernightReason,

@@ -6,8 +6,10 @@ Rendered through pathway/core/pdf.py, the only module that imports WeasyPrint.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from pathway import workflow
@@ -15,6 +17,7 @@ from pathway.core.choices import Stage
 from pathway.core.models import Pathway
 from pathway.core.pdf import render_pdf
 from pathway.follow_up import services as follow_up_services
+from pathway.recovery.models import DischargeSheet
 
 
 @dataclass(frozen=True)
@@ -59,3 +62,23 @@ def context(pathway: Pathway) -> dict:
 
 def render(pathway: Pathway) -> bytes:
     return render_pdf("pathway/pdf/discharge_sheet.html", context(pathway))
+
+
+def store(*, pathway: Pathway, acting_user) -> DischargeSheet:
+    """Render the sheet as it stands at the discharge and store it with its SHA-256 (the discharge
+    service calls this in its transaction, so a discharge always has its sheet)."""
+    pdf = render(pathway)
+    sheet = DischargeSheet(
+        recovery=workflow.stage_record(pathway, Stage.RECOVERY),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        rendered_by=acting_user,
+    )
+    sheet.file.save(f"discharge-pathway-{pathway.pk}-{timezone.now():%Y%m%d%H%M%S}.pdf", ContentFile(pdf), save=False)
+    sheet.save()
+    return sheet
+
+
+def stored(pathway: Pathway) -> DischargeSheet | None:
+    """The sheet printed at the discharge, or None (not discharged yet, or discharged before sheets
+    were stored)."""
+    return DischargeSheet.objects.filter(recovery__pathway=pathway).order_by("-rendered_at", "-id").first()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -19,6 +19,7 @@ from pathway.core.models import (
     decimal_range,
     int_range,
 )
+from pathway.core.querysets import NoHardDeleteQuerySet
 from pathway.validators import pain_score_validators
 
 
@@ -236,3 +237,25 @@ class ObservationSet(ClinicalRecord):
             if was == Sensation.NORMAL and getattr(self, f"{side}_leg_sensation") == Sensation.ALTERED:
                 return True
         return False
+
+
+class DischargeSheet(models.Model):
+    """The discharge advice sheet as printed at the discharge, stored with its SHA-256 and served as
+    stored (design.md 9: reading never writes; the document is made when its event happens)."""
+
+    recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="discharge_sheets")
+    file = models.FileField(upload_to="discharge/%Y/%m/")
+    sha256 = models.CharField(max_length=64)
+    rendered_at = models.DateTimeField(default=timezone.now)
+    rendered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = NoHardDeleteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["rendered_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Discharge sheet of pathway {self.recovery.pathway_id} ({self.rendered_at:%Y-%m-%d %H:%M})"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Stored discharge sheets are never deleted.")

@@ -14,6 +14,7 @@ from pathway.core.choices import Stage
 from pathway.core.models import Pathway
 from pathway.core.services import check_stage_open, require_perm, save_stage_record, save_versioned
 from pathway.follow_up.services import new_follow_up
+from pathway.recovery import discharge_sheet
 from pathway.recovery import gates as recovery_gates
 from pathway.recovery.models import Recovery
 from pathway.scores import ResponseBand
@@ -87,5 +88,6 @@ def discharge(*, acting_user, pathway: Pathway, override_reason: str = ""):
     workflow.advance(
         pathway=pathway, to_stage=Stage.FOLLOW_UP, acting_user=acting_user, override_reason=override_reason
     )
+    discharge_sheet.store(pathway=pathway, acting_user=acting_user)  # the sheet as handed over
     logger.info("recovery.discharged pathway=%s user=%s", pathway.pk, acting_user.pk)
     return follow_up

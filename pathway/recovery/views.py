@@ -114,7 +114,14 @@ class DischargeSheetView(DayActionView):
     def get(self, request, *args, **kwargs):
         if workflow.stage_record(self.pathway, Stage.PROCEDURE) is None:
             raise Http404("No procedure is recorded, so there is no discharge advice yet.")
-        pdf = recovery_discharge_sheet.render(self.pathway)
+        # After the discharge: the sheet as stored then. Before it (or for a discharge made before sheets
+        # were stored): rendered for printing, and not stored, since a read never writes.
+        sheet = recovery_discharge_sheet.stored(self.pathway)
+        if sheet is not None:
+            with sheet.file.open("rb") as handle:
+                pdf = handle.read()
+        else:
+            pdf = recovery_discharge_sheet.render(self.pathway)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="discharge-advice-pathway-{self.pathway.pk}.pdf"'
         return response

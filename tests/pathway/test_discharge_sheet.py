@@ -1,0 +1,54 @@
+"""The discharge sheet is made when the discharge happens and served as stored; reading it writes
+nothing (design.md 9)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.urls import reverse
+
+from pathway.models import DischargeSheet, Stage
+from pathway.recovery import services as recovery_services
+from tests.factories import ObservationSetFactory, ProcedureFactory, RecoveryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _discharged(nurse, consultant):
+    procedure = ProcedureFactory(pathway__current_stage=Stage.RECOVERY, post_ct_reviewed_by=consultant)
+    recovery = RecoveryFactory(pathway=procedure.pathway)
+    ObservationSetFactory(recovery=recovery)
+    recovery_services.discharge(acting_user=nurse, pathway=procedure.pathway)
+    return procedure.pathway
+
+
+def test_the_discharge_stores_the_sheet_with_its_hash(reference_data, nurse, consultant):
+    pathway = _discharged(nurse, consultant)
+    sheet = DischargeSheet.objects.get(recovery__pathway=pathway)
+    assert sheet.rendered_by == nurse
+    with sheet.file.open("rb") as handle:
+        content = handle.read()
+    assert content.startswith(b"%PDF-")
+    assert hashlib.sha256(content).hexdigest() == sheet.sha256
+
+
+def test_after_the_discharge_the_sheet_is_served_as_stored_and_reading_writes_nothing(
+    reference_data, nurse, consultant, manager, client_for
+):
+    pathway = _discharged(nurse, consultant)
+    sheet = DischargeSheet.objects.get(recovery__pathway=pathway)
+    url = reverse("pathway:discharge_sheet", args=[pathway.pk])
+    for user in (manager, nurse, manager):
+        response = client_for(user).get(url)
+        assert response.status_code == 200
+        assert hashlib.sha256(response.content).hexdigest() == sheet.sha256
+    assert DischargeSheet.objects.count() == 1
+
+
+def test_before_the_discharge_the_sheet_is_printed_but_not_stored(reference_data, nurse, consultant, client_for):
+    procedure = ProcedureFactory(pathway__current_stage=Stage.RECOVERY, post_ct_reviewed_by=consultant)
+    RecoveryFactory(pathway=procedure.pathway)
+    response = client_for(nurse).get(reverse("pathway:discharge_sheet", args=[procedure.pathway.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    assert not DischargeSheet.objects.exists()
