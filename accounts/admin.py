@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 
 from accounts.models import User
+from accounts.roles import ROLE_BY_NAME
 
 
 @admin.register(User)
@@ -11,3 +14,23 @@ class UserAdmin(BaseUserAdmin):
         ("Clinical", {"fields": ("job_title", "registration_number")}),
     )
     list_display = ("username", "first_name", "last_name", "job_title", "is_active")
+
+
+class RoleGroupAdmin(GroupAdmin):
+    """The role groups of accounts/roles.py are kept by sync_roles: never deleted or renamed here."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.name in ROLE_BY_NAME:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "name") if obj is not None else readonly
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset.exclude(name__in=ROLE_BY_NAME))
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, RoleGroupAdmin)

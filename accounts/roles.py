@@ -27,6 +27,9 @@ VIEW_DASHBOARD = "pathway.view_dashboard"
 EXPORT_PATHWAYS = "pathway.export_pathways"
 ADD_PATIENT = "pathway.add_patient"
 CHANGE_PATIENT = "pathway.change_patient"
+# A second consultant approves a change to a clinical rule or a risk's frequency (issue 13 item 8).
+APPROVE_RULE_CHANGE = "pathway.approve_rule_change"
+APPROVE_RISK_FREQUENCY_CHANGE = "consent.approve_risk_frequency_change"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ ROLES: tuple[Role, ...] = (
             OVERRIDE_GATE,
             REOPEN_PATHWAY,
             EXPORT_PATHWAYS,
+            APPROVE_RULE_CHANGE,
+            APPROVE_RISK_FREQUENCY_CHANGE,
         ),
     ),
     Role(
@@ -81,9 +86,34 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         name="Manager",
-        description="Read-only: dashboard, pathway lists and CSV export. No clinical edits.",
-        permissions=(*VIEW_CLINICAL, VIEW_DASHBOARD, EXPORT_PATHWAYS),
+        description="Read-only: dashboard, pathway lists, CSV export and who has seen a record. No clinical edits.",
+        # pathway.view_patientaccess: the access log of a patient, for a subject access request.
+        permissions=(*VIEW_CLINICAL, VIEW_DASHBOARD, EXPORT_PATHWAYS, "pathway.view_patientaccess"),
     ),
 )
 
 ROLE_BY_NAME = {role.name: role for role in ROLES}
+
+# Permissions that change what every user sees or may do (the rules, the consent risk library and
+# leaflets, users, roles and second-factor devices): a holder must also pass a second factor (TOTP)
+# after the password, before any page (accounts.middleware.TwoFactorMiddleware). No clinical role
+# above holds any of them (tests/accounts/test_two_factor.py); the admin site requires it of everyone.
+TWO_FACTOR_PERMISSIONS = (
+    "pathway.add_rule",
+    "pathway.change_rule",
+    "pathway.delete_rule",
+    "consent.add_risk",
+    "consent.change_risk",
+    "consent.add_riskversion",
+    "consent.change_riskversion",
+    "consent.add_leaflet",
+    "consent.change_leaflet",
+    "accounts.add_user",
+    "accounts.change_user",
+    "accounts.delete_user",
+    "auth.add_group",
+    "auth.change_group",
+    "otp_totp.add_totpdevice",
+    "otp_totp.change_totpdevice",
+    "otp_totp.delete_totpdevice",
+)

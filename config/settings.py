@@ -6,6 +6,7 @@ with DEBUG off, a secret key must be provided.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "pathway",
     "consent",
@@ -70,11 +74,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "pathway.core.access_log.AccessLogMiddleware",  # who saw what: rows for each page of patient data
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.security.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the login page with the lockout message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -121,6 +131,38 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Sign-in lockout (django-axes): DJANGO_LOCKOUT_FAILURES failed sign-ins for one username lock that
+# username for DJANGO_LOCKOUT_MINUTES. By username only, never by IP: a ward shares one PC and one IP.
+# The axes backend only refuses locked-out usernames; ModelBackend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# Tries while locked do not extend the lock: it ends DJANGO_LOCKOUT_MINUTES after the lockout.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Axes' own log lines name the account by user id, never by the typed username (which may be a
+# password typed in the wrong box).
+AXES_CLIENT_STR_CALLABLE = "accounts.lockout.client_str"
+# axes.W006 asks for the IP address among the lockout parameters; locking by IP would lock a whole ward
+# out at once (one PC, one IP), so the lock is by username by design.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Second factor (django-otp, TOTP): required for the admin site and for users holding a permission
+# of accounts.roles.TWO_FACTOR_PERMISSIONS (accounts.middleware.TwoFactorMiddleware).
+OTP_TOTP_ISSUER = "IR Vertebroplasty"
+# The admin never shows a device's secret (an administrator removes a lost device; its owner enrols again).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Sessions end after SESSION_IDLE_TIMEOUT_S seconds without a request and SESSION_ABSOLUTE_TIMEOUT_S
+# after sign-in whatever happens (accounts.middleware.IdleTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT_S = int(os.environ.get("DJANGO_SESSION_IDLE_TIMEOUT_S", "900"))
+SESSION_ABSOLUTE_TIMEOUT_S = int(os.environ.get("DJANGO_SESSION_ABSOLUTE_TIMEOUT_S", str(12 * 60 * 60)))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -154,7 +196,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Sessions end when the browser closes and after 8 hours (one clinical shift).
+# Sessions end when the browser closes; the stored session expires 8 hours after its last save (the
+# idle and 12-hour limits above are enforced by accounts.middleware.IdleTimeoutMiddleware).
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

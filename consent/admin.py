@@ -5,11 +5,14 @@ changed in the admin: a signed one is frozen, and drafts are kept in the app whe
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from consent import services
+from consent import governance, services
 from consent.models import ConsentDocument, ConsentRecord, FrequencyBand, Leaflet, Risk, RiskVersion
+from consent.risk_library import RiskFrequencyChange
+from pathway.core.access_log import AccessLoggedAdmin
 
 
 class RiskAdminForm(forms.ModelForm):
@@ -18,6 +21,11 @@ class RiskAdminForm(forms.ModelForm):
     frequency_numbers = forms.CharField(max_length=200, help_text='In numbers, e.g. "about 1 in 300".')
     frequency_band = forms.ChoiceField(choices=FrequencyBand.choices, label="Frequency in words (EU band)")
     source = forms.CharField(max_length=300)
+    frequency_change_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when the frequency changes: the new frequency applies when a second consultant approves it.",
+    )
 
     class Meta:
         model = Risk
@@ -29,6 +37,15 @@ class RiskAdminForm(forms.ModelForm):
         if current is not None:
             for name in services.VERSIONED_RISK_FIELDS:
                 self.fields[name].initial = getattr(current, name)
+
+    def clean(self):
+        data = super().clean()
+        current = self.instance.current_version if self.instance.pk else None
+        changed = current is not None and all(n in data for n in governance.FREQUENCY_FIELDS)
+        reason = data.get("frequency_change_reason", "").strip()
+        if changed and governance.frequency_differs(current, data) and not reason:
+            self.add_error("frequency_change_reason", "Give the reason for the new frequency.")
+        return data
 
 
 class RiskVersionInline(admin.TabularInline):
@@ -63,12 +80,62 @@ class RiskAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.save()
+        pending = obj.frequency_changes.filter(status="pending").count() if change else 0
         services.revise_risk(
-            acting_user=request.user, risk=obj, **{n: form.cleaned_data[n] for n in services.VERSIONED_RISK_FIELDS}
+            acting_user=request.user,
+            risk=obj,
+            frequency_change_reason=form.cleaned_data.get("frequency_change_reason", ""),
+            **{n: form.cleaned_data[n] for n in services.VERSIONED_RISK_FIELDS},
         )
+        if change and obj.frequency_changes.filter(status="pending").count() > pending:
+            messages.info(request, "The new frequency is proposed; it applies when a second consultant approves it.")
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(RiskFrequencyChange)
+class RiskFrequencyChangeAdmin(SimpleHistoryAdmin):
+    """Pending frequency changes, approved or rejected by a second consultant (admin actions)."""
+
+    list_display = (
+        "risk",
+        "previous_numbers",
+        "frequency_numbers",
+        "frequency_band",
+        "status",
+        "proposed_by",
+        "decided_by",
+    )
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in RiskFrequencyChange._meta.fields]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def _decide(self, request, queryset, decide, verb):
+        for change in queryset:
+            try:
+                decide(acting_user=request.user, change=change)
+            except (PermissionDenied, ValidationError) as exc:
+                messages.error(request, f"{change}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+            else:
+                messages.success(request, f"{change}: {verb}.")
+
+    @admin.action(description="Approve the selected changes (a second consultant)")
+    def approve(self, request, queryset):
+        self._decide(request, queryset, governance.approve_frequency_change, "approved and applied")
+
+    @admin.action(description="Reject the selected changes")
+    def reject(self, request, queryset):
+        self._decide(request, queryset, governance.reject_frequency_change, "rejected")
 
 
 @admin.register(Leaflet)
@@ -92,7 +159,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(ReadOnlyAdmin):
+class ConsentRecordAdmin(AccessLoggedAdmin, ReadOnlyAdmin):  # opening one is logged
     """Read-only: a signed consent can no longer be edited anywhere; corrections are a withdrawal
     plus a new consent, made in the app."""
 
@@ -103,6 +170,7 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ConsentDocument)
-class ConsentDocumentAdmin(ReadOnlyAdmin):
+class ConsentDocumentAdmin(AccessLoggedAdmin, ReadOnlyAdmin):  # opening one is logged
+    access_patient, access_pathway = "consent__pathway__patient_id", "consent__pathway_id"
     list_display = ("consent", "event", "event_at", "record_sha256", "rendered_at")
     list_filter = ("event",)

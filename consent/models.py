@@ -17,11 +17,19 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from consent.risk_library import FrequencyBand, Leaflet, LeafletQuerySet, Risk, RiskQuerySet, RiskVersion
+from consent.risk_library import (
+    FrequencyBand,
+    Leaflet,
+    LeafletQuerySet,
+    Risk,
+    RiskFrequencyChange,
+    RiskQuerySet,
+    RiskVersion,
+)
 from pathway.models import ClinicalRecord, Level, NoHardDeleteQuerySet, Pathway
 
 # The library, defined in consent.risk_library, is part of this app's models.
-__all__ = ["FrequencyBand", "Leaflet", "LeafletQuerySet", "Risk", "RiskQuerySet", "RiskVersion"]
+__all__ = ["FrequencyBand", "Leaflet", "LeafletQuerySet", "Risk", "RiskFrequencyChange", "RiskQuerySet", "RiskVersion"]
 
 
 class ConsentForm(models.TextChoices):

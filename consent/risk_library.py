@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from pathway.core.models import ApprovedChange
 from pathway.models import NoHardDeleteQuerySet
 
 
@@ -85,6 +86,8 @@ class RiskVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
 
+    history = HistoricalRecords()
+
     objects = NoHardDeleteQuerySet.as_manager()
 
     class Meta:
@@ -100,6 +103,25 @@ class RiskVersion(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Risk versions are history; they are never deleted.")
+
+
+class RiskFrequencyChange(ApprovedChange):
+    """A proposed new frequency of a risk. A second consultant's approval adds the risk version that
+    carries it (consent.governance); until then new consents quote the current frequency."""
+
+    risk = models.ForeignKey(Risk, on_delete=models.PROTECT, related_name="frequency_changes")
+    previous_numbers = models.CharField(max_length=200)
+    previous_band = models.CharField(max_length=20, choices=FrequencyBand.choices)
+    frequency_numbers = models.CharField(max_length=200, help_text='In numbers, e.g. "about 1 in 300".')
+    frequency_band = models.CharField(max_length=20, choices=FrequencyBand.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-proposed_at"]
+        permissions = [("approve_risk_frequency_change", "Can approve a change to a risk's frequency")]
+
+    def __str__(self) -> str:
+        return f"{self.risk.code}: {self.frequency_numbers} ({self.get_status_display()})"
 
 
 class LeafletQuerySet(NoHardDeleteQuerySet):

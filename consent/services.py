@@ -482,15 +482,29 @@ VERSIONED_RISK_FIELDS = ("name", "patient_wording", "frequency_numbers", "freque
 
 
 @transaction.atomic
-def revise_risk(*, acting_user, risk: Risk, **fields) -> RiskVersion | None:
-    """Editing a risk adds a version; consents keep the wording they were given. None if unchanged."""
+def revise_risk(*, acting_user, risk: Risk, frequency_change_reason: str = "", **fields) -> RiskVersion | None:
+    """Editing a risk adds a version; consents keep the wording they were given. None if unchanged.
+
+    A new frequency of a risk already in the library is not applied here: it becomes a pending
+    RiskFrequencyChange (with `frequency_change_reason`) that takes effect when a second consultant
+    approves it (consent.governance); the wording changes at once.
+    """
+    from consent import governance
+
     current = risk.current_version
     values = {name: fields.get(name, getattr(current, name, "")) for name in VERSIONED_RISK_FIELDS}
+    if current is not None and governance.frequency_differs(current, values):
+        governance.propose_frequency_change(
+            acting_user=acting_user,
+            risk=risk,
+            frequency_numbers=values["frequency_numbers"],
+            frequency_band=values["frequency_band"],
+            reason=frequency_change_reason,
+        )
+        values.update({name: getattr(current, name) for name in governance.FREQUENCY_FIELDS})
     if current is not None and all(getattr(current, k) == v for k, v in values.items()):
         return None
-    version = RiskVersion(risk=risk, number=(current.number + 1) if current else 1, created_by=acting_user, **values)
-    version.full_clean(exclude=["risk"])
-    version.save()
+    version = governance.add_risk_version(acting_user=acting_user, risk=risk, values=values)
     logger.info("risk.revised code=%s version=%s user=%s", risk.code, version.number, acting_user.pk)
     return version
 

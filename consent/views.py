@@ -24,7 +24,7 @@ from consent.forms import (
 )
 from consent.models import CapacityAssessment, ConsentForm, ConsentRecord
 from pathway import workflow
-from pathway.core import submissions
+from pathway.core import access_log, submissions
 from pathway.core.services import StaleEdit
 from pathway.models import Pathway, Stage
 from pathway.selectors import get_pathway_for_user
@@ -345,6 +345,7 @@ class ConsentPdfView(ConsentPathwayMixin, TemplateView):
                     "An administrator can produce it with manage.py render_consent_documents."
                 )
             raise Http404("This consent has no PDF until it is signed.")
+        access_log.seen_as(request, f"consent PDF ({document.event})")
         name = f"consent-{consent.pk}-{document.event}.pdf"
         response = FileResponse(document.file.open("rb"), content_type="application/pdf", filename=name)
         response["X-Content-SHA256"] = document.file_sha256
@@ -357,3 +358,19 @@ class ConsentScanView(ConsentPathwayMixin, TemplateView):
         if not consent.paper_scan:
             raise Http404("No scan.")
         return FileResponse(consent.paper_scan.open("rb"), as_attachment=True, filename=consent.paper_scan.name)
+
+
+# Every consent page and document shows the patient's record: logged by the access log (pathway/core/
+# access_log.py) against the pathway in the URL. The start action is POST-only and shows nothing.
+access_log.register(
+    {
+        "consent:consent": access_log.pathway_page("consent page"),
+        "consent:detail": access_log.pathway_page("consent record"),
+        "consent:sign": access_log.pathway_page("consent signing form"),
+        "consent:confirm": access_log.pathway_page("consent confirmation form"),
+        "consent:withdraw": access_log.pathway_page("consent withdrawal form"),
+        "consent:pdf": access_log.pathway_page("consent PDF"),
+        "consent:document": access_log.pathway_page("consent PDF"),
+        "consent:scan": access_log.pathway_page("consent scan (paper form)"),
+    }
+)

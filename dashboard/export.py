@@ -11,7 +11,7 @@ import csv
 import datetime
 from collections.abc import Iterable, Iterator
 
-from django.db.models import F, Min, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from pathway.models import Aetiology, ExitState, PathwayStatus, Priority, Stage, StageTransition
@@ -98,6 +98,13 @@ def export_rows(pathways, *, today: datetime.date | None = None) -> Iterator[lis
             str((end - referral).days),
             str((procedure_on - referral).days) if procedure_on else "",
         ]
+
+
+def summary(pathways, query: str) -> str:
+    """What an export held, for its access-log row: the filter and how many pathways and patients (one
+    query)."""
+    counts = pathways.order_by().aggregate(pathways=Count("pk"), patients=Count("patient", distinct=True))
+    return f"filter: {query or 'none'}; {counts['pathways']} pathways of {counts['patients']} patients"
 
 
 class _Echo:

@@ -12,9 +12,10 @@ from accounts import roles
 from dashboard import metrics
 from dashboard.charts import charts_for
 from dashboard.context_processors import request_worklist_counts
-from dashboard.export import csv_lines, export_rows
+from dashboard.export import csv_lines, export_rows, summary
 from dashboard.filters import DashboardFilter
 from dashboard.selectors import worklists_for_user
+from pathway.core import access_log
 from pathway.filters import PathwayFilter
 from pathway.selectors import pathways_for_user
 
@@ -31,6 +32,7 @@ class HomeView(TemplateView):
         if user.has_perm("pathway.view_pathway"):
             worklists = worklists_for_user(user=user, counts=request_worklist_counts(self.request))
         context["worklists"] = worklists
+        access_log.saw_pathways(self.request, [item.pathway for wl in worklists for item in wl.items])
         context["can_view_dashboard"] = user.has_perm(roles.VIEW_DASHBOARD)
         if not worklists and user.has_perm(roles.VIEW_DASHBOARD):
             # A manager's worklist is the dashboard: the headline figures, with the way in.
@@ -53,6 +55,13 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
         dashboard_filter = DashboardFilter(self.request.GET or None, queryset=pathways_for_user(user=user))
         query = self.request.GET.urlencode() if dashboard_filter.form.is_valid() else ""
         figures = metrics.dashboard(dashboard_filter.qs)
+        # The patients named in its tables (longest waits, MRI waits, overdue follow-ups).
+        access_log.saw_pathways(
+            self.request,
+            [p.pk for p in figures.rtt.breaches]
+            + [p.pk for p in figures.mri.longest]
+            + [f.pathway_id for f in figures.overdue_follow_ups.items],
+        )
         context.update(
             filter=dashboard_filter,
             figures=figures,
@@ -74,6 +83,9 @@ class ExportCsvView(PermissionRequiredMixin, View):
         if pathway_filter.is_bound and not pathway_filter.form.is_valid():
             errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in pathway_filter.form.errors.items())
             return HttpResponse(f"Invalid filter: {errors}", status=400, content_type="text/plain; charset=utf-8")
+        # One access-log row for the whole file (one per patient would be 100,000 rows): the filter and
+        # how many pathways and patients it held.
+        access_log.saw_summary(request, what="CSV export", detail=summary(pathway_filter.qs, request.GET.urlencode()))
         today = timezone.localdate()
         response = StreamingHttpResponse(
             csv_lines(export_rows(pathway_filter.qs, today=today)), content_type="text/csv; charset=utf-8"
@@ -102,3 +114,14 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+# Pages listing patients, for the access log (pathway/core/access_log.py): each view reports the
+# pathways it showed; the export writes one summary row.
+access_log.register(
+    {
+        "dashboard:home": access_log.list_page("worklist"),
+        "dashboard:dashboard": access_log.list_page("dashboard"),
+        "dashboard:export": access_log.list_page("CSV export"),
+    }
+)

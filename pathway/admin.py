@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from pathway.complications.models import Complication
-from pathway.core.models import Pathway, Patient, PatientAccess, Rule, StageTransition
+from pathway.core import governance
+from pathway.core.access_log import AccessLoggedAdmin
+from pathway.core.models import Pathway, Patient, PatientAccess, Rule, RuleChange, StageTransition
 from pathway.follow_up.models import FollowUp
 from pathway.mri.models import MriLevelFinding, MriScan
 from pathway.pre_assessment.models import Allergy, AntithromboticMedicine, PreAssessment
@@ -23,7 +27,8 @@ class NoDeleteAdmin(SimpleHistoryAdmin):
 # An edit here would skip all of that (and be overwritten by, or overwrite, a nurse's form).
 
 
-class ReadOnlyClinicalAdmin(NoDeleteAdmin):
+# AccessLoggedAdmin: opening a clinical row here is logged (pathway/core/access_log.py).
+class ReadOnlyClinicalAdmin(AccessLoggedAdmin, NoDeleteAdmin):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
@@ -45,12 +50,14 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(Patient)
 class PatientAdmin(ReadOnlyClinicalAdmin):
+    access_patient, access_pathway = "pk", None
     list_display = ("nhs_number", "hospital_number", "family_name", "given_name", "date_of_birth")
     search_fields = ("nhs_number", "hospital_number", "family_name")
 
 
 @admin.register(Pathway)
 class PathwayAdmin(ReadOnlyClinicalAdmin):
+    access_patient, access_pathway = "patient_id", "pk"
     list_display = ("id", "patient", "current_stage", "status", "referral_received_on")
     list_filter = ("current_stage", "status", "aetiology")
     raw_id_fields = ("patient",)
@@ -58,7 +65,7 @@ class PathwayAdmin(ReadOnlyClinicalAdmin):
 
 
 @admin.register(StageTransition)
-class StageTransitionAdmin(admin.ModelAdmin):
+class StageTransitionAdmin(AccessLoggedAdmin, admin.ModelAdmin):
     list_display = ("pathway", "kind", "from_stage", "to_stage", "exit_state", "acting_user", "at", "overridden")
     list_filter = ("kind", "overridden")
 
@@ -74,17 +81,99 @@ class StageTransitionAdmin(admin.ModelAdmin):
 
 @admin.register(PatientAccess)
 class PatientAccessAdmin(StageTransitionAdmin):
-    list_display = ("at", "user", "patient", "pathway")
+    access_patient, access_pathway = "patient_id", "pathway_id"
+    list_display = ("at", "user", "role", "patient", "pathway", "what", "client")
     list_filter = ()
+
+
+class RuleAdminForm(forms.ModelForm):
+    """The value is never written here: a new value is proposed, and applies when a second
+    consultant approves it (pathway.core.governance). Out-of-bounds proposals are refused."""
+
+    proposed_value = forms.DecimalField(
+        required=False, max_digits=10, decimal_places=2, help_text="Takes effect when a second consultant approves it."
+    )
+    change_reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Reason")
+
+    class Meta:
+        model = Rule
+        fields = ["label", "unit", "evidence_tag", "source"]
+
+    def clean(self):
+        data = super().clean()
+        value = data.get("proposed_value")
+        if value is None or self.instance.pk is None:
+            return data
+        message = self.instance.bounds_error(value)
+        if message:
+            self.add_error("proposed_value", message)
+        elif value == self.instance.value:
+            self.add_error("proposed_value", f"The rule is already {self.instance.value} {self.instance.unit}.")
+        if not data.get("change_reason", "").strip():
+            self.add_error("change_reason", "Give the reason for the change.")
+        return data
 
 
 @admin.register(Rule)
 class RuleAdmin(NoDeleteAdmin):
-    list_display = ("key", "label", "value", "unit", "evidence_tag", "source")
-    readonly_fields = ("key",)
+    form = RuleAdminForm
+    list_display = ("key", "label", "value", "minimum", "maximum", "unit", "evidence_tag", "source")
+    readonly_fields = ("key", "value", "minimum", "maximum")
+    fields = (
+        *("key", "label", "value", "minimum", "maximum", "unit"),
+        *("proposed_value", "change_reason", "evidence_tag", "source"),
+    )
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def save_model(self, request, obj, form, change):
+        obj.save()
+        value = form.cleaned_data.get("proposed_value")
+        if value is not None:
+            governance.propose_rule_change(
+                acting_user=request.user, rule=obj, value=value, reason=form.cleaned_data["change_reason"]
+            )
+            messages.info(
+                request, f"{obj.label}: {value} {obj.unit} proposed; it applies when a second consultant approves it."
+            )
+
+
+def _decide_selected(modeladmin, request, queryset, decide, verb):
+    for change in queryset:
+        try:
+            decide(acting_user=request.user, change=change)
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, f"{change}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+        else:
+            messages.success(request, f"{change}: {verb}.")
+
+
+@admin.register(RuleChange)
+class RuleChangeAdmin(NoDeleteAdmin):
+    """Pending rule changes, approved or rejected by a second consultant (admin actions)."""
+
+    list_display = (
+        *("rule", "previous_value", "proposed_value", "status"),
+        *("proposed_by", "proposed_at", "decided_by", "decided_at"),
+    )
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in RuleChange._meta.fields]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Approve the selected changes (a second consultant)")
+    def approve(self, request, queryset):
+        _decide_selected(self, request, queryset, governance.approve_rule_change, "approved and applied")
+
+    @admin.action(description="Reject the selected changes")
+    def reject(self, request, queryset):
+        _decide_selected(self, request, queryset, governance.reject_rule_change, "rejected")
 
 
 class MriLevelFindingInline(ReadOnlyInline):

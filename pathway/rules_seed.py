@@ -198,3 +198,57 @@ RULES: list[dict] = [
         "source": "RCR AuditLive IR consent target, domain.md 5.1 [R45]",
     },
 ]
+
+# The bounds of each rule: a value outside them is refused, in the admin and in a proposed change
+# (issue 13 item 8). key: (minimum, maximum, what the rule is called in the refusal message).
+# "[I] local bound": domain.md gives no range, so a conservative, plausible one was chosen.
+BOUNDS: dict[str, tuple[str, str, str]] = {
+    # domain.md 4.2: INR corrected to <=1.5-1.8 (RuleSet value, default 1.5, max 1.8) [S][R24].
+    "inr_max": ("1.0", "1.8", "INR limit"),
+    # domain.md 4.2: transfuse below 50 x10^9/L [S][R24]; never below it, at most 100 [I] local bound.
+    "platelets_min": ("50", "100", "platelet minimum"),
+    # domain.md 4.2: validity window is a RuleSet value with no range given; 1-42 days [I] local bound.
+    "lab_validity_days": ("1", "42", "blood result validity"),
+    # domain.md 4.2: INR within 2 days when stopping warfarin [S][R26b]; 1-3 days [I] local bound.
+    "inr_validity_days_warfarin": ("1", "3", "INR validity for patients stopping warfarin"),
+    # domain.md 2.1: ICB VAS >=7/10 [R11], VAPOUR NRS >7 [R18]; 6-8 on the 0-10 scale [I] local bound.
+    "pain_threshold": ("6", "8", "pain score threshold"),
+    # domain.md 2.1: "usually not more than 6 weeks" [R11]; bone healing takes 2-12 weeks (EBI) [R10].
+    "fracture_age_warn_days": ("14", "84", "fracture age warning"),
+    # domain.md 3: VAPOUR imaging <=7 days [R18], local default e.g. 28; 7-56 days [I] local bound.
+    "imaging_age_warn_days": ("7", "56", "imaging age warning"),
+    # domain.md 2.2 / 3: remaining height >=33% [R91]; 20-50% [I] local bound.
+    "remaining_height_warn_pct": ("20", "50", "remaining height warning"),
+    # domain.md 4.2: ECG if ASA >=3 [U/I]; an ECG may be asked for earlier, never later: ASA 1-3 [I] local bound.
+    "ecg_required_asa_min": ("1", "3", "ASA grade needing an ECG"),
+    # domain.md 5.6: example local policy valid 26 weeks [R43]; 4-26 weeks [I] local bound.
+    "consent_validity_days": ("28", "182", "consent validity"),
+    # domain.md 5.6: re-confirmation if signed more than 12 weeks before [R43]; 2-12 weeks [I] local bound.
+    "consent_reconfirm_days": ("14", "84", "consent re-confirmation limit"),
+    # domain.md 6.2: symptomatic PCE rose above 7 mL [R49]; 2-10 mL [I] local bound.
+    "cement_volume_warn_ml": ("2", "10", "cement volume warning"),
+    # domain.md 7.1: bed rest 2-4 h [L]; about 1 h supine while the cement hardens [S][R74].
+    "bed_rest_min_hours": ("1", "4", "minimum bed rest"),
+    # domain.md 7.1: bed rest 2-4 h [L]; up to 8 h [I] local bound.
+    "bed_rest_max_hours": ("2", "8", "usual maximum bed rest"),
+    # domain.md 8.1: follow-up at 4 weeks [L], VAPOUR endpoint at 14 days [R19]; 14-42 days [I] local bound.
+    "follow_up_day": ("14", "42", "follow-up day"),
+    # domain.md 8.1: window -7 days [I]; 0-14 days [I] local bound.
+    "follow_up_window_before_days": ("0", "14", "follow-up window opening"),
+    # domain.md 8.1: overdue at due + 14 days [I]; 0-28 days [I] local bound.
+    "follow_up_window_after_days": ("0", "28", "follow-up overdue limit"),
+    # domain.md 7.3: discharge with NEWS2 0-4; 5 or more needs an urgent response [A][R70].
+    "discharge_news2_max": ("0", "4", "highest NEWS2 score at discharge"),
+    # domain.md 8.1: late infection at 96-123 days [R53], entry point open 12 months; 6-24 months [I] local bound.
+    "adverse_event_window_days": ("180", "730", "complication recording window"),
+    # domain.md 9: RTT standard 18 weeks [A][R80]; a local standard may be stricter, 6-18 [I] local bound.
+    "rtt_weeks": ("6", "18", "referral-to-treatment standard"),
+    # domain.md 9: 92% of incomplete pathways [A][R80b]; 50-100% [I] local bound.
+    "rtt_standard_pct": ("50", "100", "referral-to-treatment target"),
+    # domain.md 9: diagnostic standard 6 weeks [A][R82]; may be stricter, 1-6 [I] local bound.
+    "diagnostic_wait_weeks": ("1", "6", "diagnostic wait standard"),
+    # domain.md 9: 99% within 6 weeks [A][R82]; 50-100% [I] local bound.
+    "diagnostic_standard_pct": ("50", "100", "diagnostic wait target"),
+    # domain.md 9 / 5.1: RCR consent target 95% [A][R45]; 50-100% [I] local bound.
+    "consent_quality_standard_pct": ("50", "100", "consent quality standard"),
+}

@@ -2,6 +2,7 @@ from django.urls import path
 
 from pathway import views
 from pathway.complications import views as complications_views
+from pathway.core import access_log
 from pathway.follow_up import views as follow_up_views
 from pathway.mri import views as mri_views
 from pathway.pre_assessment import views as pre_assessment_views
@@ -17,6 +18,9 @@ urlpatterns = [
     path("patients/new/", views.PatientCreateView.as_view(), name="patient_create"),
     path("patients/<int:pk>/", views.PatientDetailView.as_view(), name="patient_detail"),
     path("patients/<int:pk>/edit/", views.PatientUpdateView.as_view(), name="patient_edit"),
+    # Who has seen this record (managers, for a subject access request).
+    path("patients/<int:pk>/access/", views.PatientAccessListView.as_view(), name="patient_access"),
+    path("patients/<int:pk>/access.csv", views.PatientAccessCsvView.as_view(), name="patient_access_csv"),
     path("patients/<int:patient_pk>/referral/", referral_views.PathwayCreateView.as_view(), name="create"),
     path("pathways/", views.PathwayListView.as_view(), name="list"),
     path("pathways/<int:pk>/", views.PathwayDetailView.as_view(), name="detail"),
@@ -66,3 +70,32 @@ urlpatterns = [
         name="follow_up_complete",
     ),
 ]
+
+# Every page showing patient data, for the access log (pathway/core/access_log.py): what it shows, and
+# whose record (the pathway or the patient named by the URL, or the patients a list shows).
+# POST-only actions (advance, close, reopen, return, discharge, follow_up_complete) show nothing.
+access_log.register(
+    {
+        "pathway:patient_list": access_log.list_page("patient list"),
+        "pathway:patient_detail": access_log.patient_page("patient page"),
+        "pathway:patient_edit": access_log.patient_page("patient details form"),
+        "pathway:patient_access": access_log.patient_page("access log"),
+        "pathway:patient_access_csv": access_log.patient_page("access log CSV"),
+        "pathway:create": access_log.patient_page("new referral form", kwarg="patient_pk"),
+        "pathway:list": access_log.list_page("pathway list"),
+        "pathway:detail": access_log.pathway_page("pathway page"),
+        "pathway:referral": access_log.pathway_page("referral form"),
+        "pathway:suitability": access_log.pathway_page("suitability form"),
+        "pathway:mri": access_log.pathway_page("MRI review form"),
+        "pathway:pre_assessment": access_log.pathway_page("pre-assessment form"),
+        "pathway:procedure": access_log.pathway_page("procedure form"),
+        "pathway:safety_checklist": access_log.pathway_page("safety checklist"),
+        "pathway:treated_level_add": access_log.pathway_page("treated level form"),
+        "pathway:complications": access_log.pathway_page("complications"),
+        "pathway:complication_add": access_log.pathway_page("complication form"),
+        "pathway:recovery": access_log.pathway_page("recovery form"),
+        "pathway:observation_set_add": access_log.pathway_page("observation set form"),
+        "pathway:discharge_sheet": access_log.pathway_page("discharge sheet"),
+        "pathway:follow_up": access_log.pathway_page("follow-up form"),
+    }
+)

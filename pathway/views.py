@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts import roles
+from accounts.kept_entries import KeptEntriesMixin
 from pathway import selectors, workflow
+from pathway.core import access_log, submissions
 from pathway.core import services as core_services
-from pathway.core import submissions
 from pathway.core.choices import Stage
 from pathway.core.forms import AdvanceForm, CloseForm, PatientForm, PatientSearchForm, ReasonForm, ReturnForm
 from pathway.core.models import Patient
@@ -40,11 +43,12 @@ class PatientListView(PermissionRequiredMixin, TemplateView):
         page = Paginator(patients.order_by("family_name", "given_name", "id"), 25).get_page(
             self.request.GET.get("page")
         )
+        access_log.saw_patients(self.request, page, what="patient search results" if query else None)
         context.update(form=form, page_obj=page, query=query)
         return context
 
 
-class PatientCreateView(PermissionRequiredMixin, FormView):
+class PatientCreateView(KeptEntriesMixin, PermissionRequiredMixin, FormView):  # refilled after a timeout
     permission_required = roles.ADD_PATIENT
     form_class = PatientForm
     template_name = "pathway/patient_form.html"
@@ -74,7 +78,7 @@ class PatientCreateView(PermissionRequiredMixin, FormView):
         return redirect("pathway:patient_detail", pk=patient.pk)
 
 
-class PatientUpdateView(PermissionRequiredMixin, FormView):
+class PatientUpdateView(KeptEntriesMixin, PermissionRequiredMixin, FormView):  # refilled after a timeout
     permission_required = roles.CHANGE_PATIENT
     form_class = PatientForm
     template_name = "pathway/patient_form.html"
@@ -108,9 +112,46 @@ class PatientDetailView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         patient = selectors.get_patient_for_user(user=self.request.user, patient_id=self.kwargs["pk"])
-        core_services.record_patient_access(acting_user=self.request.user, patient=patient)
         context.update(patient=patient, pathways=patient.pathways.select_related("responsible_consultant"))
         return context
+
+
+class PatientAccessMixin:
+    """Who has seen this patient's record (a subject access request): managers only. An unknown
+    patient is a 404 before the permission check, as for every page naming an id."""
+
+    @cached_property
+    def patient(self) -> Patient:
+        return selectors.get_patient_for_user(user=self.request.user, patient_id=self.kwargs["pk"])
+
+    def dispatch(self, request, *args, **kwargs):
+        self.patient  # noqa: B018 - 404 for an unknown patient
+        if not request.user.has_perm(access_log.VIEW_ACCESS_LOG):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PatientAccessListView(PatientAccessMixin, TemplateView):
+    template_name = "pathway/patient_access.html"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = access_log.accesses_for(self.patient)
+        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        context.update(patient=self.patient, page_obj=page)
+        return context
+
+
+class PatientAccessCsvView(PatientAccessMixin, View):
+    """The same list as CSV: time (ISO 8601, local time), username, role, what; streamed."""
+
+    def get(self, request, *args, **kwargs):
+        response = StreamingHttpResponse(
+            access_log.csv_lines(self.patient), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="access-patient-{self.patient.pk}.csv"'
+        return response
 
 
 class PathwayListView(PermissionRequiredMixin, TemplateView):
@@ -123,6 +164,7 @@ class PathwayListView(PermissionRequiredMixin, TemplateView):
         queryset = selectors.pathways_for_user(user=self.request.user)
         pathway_filter = PathwayFilter(self.request.GET or None, queryset=queryset)
         page = Paginator(pathway_filter.qs, self.paginate_by).get_page(self.request.GET.get("page"))
+        access_log.saw_pathways(self.request, page)
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -143,7 +185,6 @@ class PathwayDetailView(PermissionRequiredMixin, PathwayMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         pathway = self.pathway
         user = self.request.user
-        core_services.record_patient_access(acting_user=user, patient=pathway.patient, pathway=pathway)
         target = workflow.next_stage(pathway.stage)
         context.update(
             timeline=workflow.timeline(pathway),

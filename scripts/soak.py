@@ -505,6 +505,9 @@ class App:
         self.manage("migrate", "--noinput", "-v0")
         self.manage("sync_roles")
         self.manage("seed_demo", *SEED_ARGS)
+        # Bulk demo consents have no stored PDF and reading never makes one: produce the first few, as
+        # `make run` does for all of them (scenario f downloads the first signed consent's).
+        self.manage("render_consent_documents", "--limit", "5")
 
     def start(self) -> None:
         with socket.socket() as sock:
@@ -1010,13 +1013,12 @@ class Run:
             self.release(self.nurse, self.manager)
         result.rows = self.observation_count(pk) - before
         result.moves = self.db.moves(pk) - moves
-        rendered = self.db.scalar(docs_sql, (consent,)) - docs
-        result.notes.append(f"PDFs rendered and stored: {rendered} (lazily, on the first download)")
+        written = self.db.scalar(docs_sql, (consent,)) - docs
+        result.notes.append(f"consent documents written by the downloads: {written} (reads never write)")
         result.fill(stats)
+        result.check("consent documents written by reading", written, 0)
         result.check("observation sets", result.rows, rounds)
         result.check("moves", result.moves, 0)
-        if rendered > 1:
-            result.failures.append(f"{rendered} PDFs stored for one event")
         return result.finish()
 
 
@@ -1163,6 +1165,10 @@ def main() -> int:
         print("interrupted", file=sys.stderr)
         return 130
     failed = [r for r in results if r.outcome == "FAIL"]
+    # A scenario skipped because a page answered 5xx is a failure, and so is a run where nothing ran.
+    failed += [r for r in results if r.outcome == "SKIP" and any("(status 5" in note for note in r.notes)]
+    if results and all(r.outcome == "SKIP" for r in results):
+        failed = failed or results
     print()
     print(text_table(results))
     print()

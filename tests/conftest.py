@@ -9,11 +9,27 @@ import pytest
 
 from tests.factories import PASSWORD, UserFactory
 
+# Helper modules holding assertions shared by several test files: rewritten like test modules, so a
+# failure shows the values compared. Before anything imports them.
+pytest.register_assert_rewrite("tests.pathway.day_helpers")
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 ROLES = ("Radiologist", "Consultant", "Nurse", "Manager")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """Passwords hashed with MD5 in tests: the production hasher (PBKDF2, a million iterations) takes
+    about a third of a second per user, and the factories make a user for every signed consent,
+    procedure and checklist answer. Session-wide, so data shared between tests is built with it too;
+    logging in (client and browser) works the same with either hasher."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -68,6 +84,25 @@ def _reference_data_present(request):
         seed_reference_data()
 
 
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker, tmp_path_factory):
+    """For data built once and shared by the tests of a module that only read it (a module-scoped
+    fixture requesting this one): it is written inside a transaction that every test's own
+    transaction nests in, as a savepoint, and rolled back after the module's last test, on SQLite and
+    PostgreSQL alike. Not for modules with transactional tests (live_server), which flush the tables."""
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from pathway.models import Rule
+
+    media = tmp_path_factory.mktemp("module_media")
+    with django_db_blocker.unblock(), transaction.atomic(), override_settings(MEDIA_ROOT=media):
+        if not Rule.objects.exists():
+            seed_reference_data()
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
 def make_user(db):
     def make(role: str | None = None, **kwargs):
@@ -76,24 +111,38 @@ def make_user(db):
     return make
 
 
-@pytest.fixture
-def radiologist(make_user):
-    return make_user("Radiologist", username="t_radiologist", first_name="Rita", last_name="Radiologist")
+# The named users of the fixtures below (and of data shared by a module's tests: make_named_user).
+NAMED_USERS = {
+    "radiologist": ("Radiologist", {"username": "t_radiologist", "first_name": "Rita", "last_name": "Radiologist"}),
+    "consultant": ("Consultant", {"username": "t_consultant", "first_name": "Colin", "last_name": "Consultant"}),
+    "nurse": ("Nurse", {"username": "t_nurse", "first_name": "Nora", "last_name": "Nurse"}),
+    "manager": ("Manager", {"username": "t_manager", "first_name": "Mia", "last_name": "Manager"}),
+}
+
+
+def make_named_user(name: str):
+    role, fields = NAMED_USERS[name]
+    return UserFactory(role=role, **fields)
 
 
 @pytest.fixture
-def consultant(make_user):
-    return make_user("Consultant", username="t_consultant", first_name="Colin", last_name="Consultant")
+def radiologist(db):
+    return make_named_user("radiologist")
 
 
 @pytest.fixture
-def nurse(make_user):
-    return make_user("Nurse", username="t_nurse", first_name="Nora", last_name="Nurse")
+def consultant(db):
+    return make_named_user("consultant")
 
 
 @pytest.fixture
-def manager(make_user):
-    return make_user("Manager", username="t_manager", first_name="Mia", last_name="Manager")
+def nurse(db):
+    return make_named_user("nurse")
+
+
+@pytest.fixture
+def manager(db):
+    return make_named_user("manager")
 
 
 @pytest.fixture

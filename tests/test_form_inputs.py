@@ -19,6 +19,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accounts.two_factor import CodeForm
 from consent.admin import RiskAdminForm
 from consent.forms import (
     CapacityAssessmentForm,
@@ -32,6 +33,7 @@ from consent.forms import (
 )
 from consent.models import CapacityAssessment, ConsentRecord, ConsentWithdrawal, ExplainedRisk, Risk
 from dashboard.filters import DashboardFilter
+from pathway.admin import RuleAdminForm
 from pathway.complications.forms import ComplicationForm
 from pathway.core.forms import (
     AdvanceForm,
@@ -57,6 +59,7 @@ from pathway.models import (
     PreAssessment,
     Procedure,
     Recovery,
+    Rule,
     SuitabilityAssessment,
     TreatedLevel,
 )
@@ -238,6 +241,7 @@ def _check_filter_qs(filter_class):
 
 
 CASES = [
+    Case("CodeForm", _bound(CodeForm)),  # the second factor's 6-digit code
     Case("PatientForm", _bound(PatientForm, instance=lambda w: Patient()), (Patient,), _check_patient),
     Case("PatientSearchForm", _bound(PatientSearchForm), (Patient,), _check_search),
     Case("MovementForm", _bound(MovementForm, pathway=lambda w: fresh(w.pathway)), (Pathway,)),
@@ -319,6 +323,7 @@ CASES = [
     Case("ConfirmForm", _bound(ConfirmForm), (ConsentRecord,)),
     Case("WithdrawForm", _bound(WithdrawForm), (ConsentWithdrawal,)),
     Case("RiskAdminForm", _bound(RiskAdminForm, instance=lambda w: Risk()), (Risk,)),
+    Case("RuleAdminForm", _bound(RuleAdminForm, instance=lambda w: Rule.objects.get(key="inr_max")), (Rule,)),
     Case("PathwayFilter form", _filter_form(PathwayFilter), (Pathway,), _check_filter_qs(PathwayFilter)),
     Case("DashboardFilter form", _filter_form(DashboardFilter), (Pathway,), _check_filter_qs(DashboardFilter)),
 ]

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from consent.models import ConsentRecord
 from pathway.models import ObservationSet, Pathway, Patient, Stage, StageTransition
+from tests.accounts.helpers import login_verified
 from tests.factories import (
     ConsentRecordFactory,
     PathwayFactory,
@@ -246,7 +247,7 @@ def test_clinical_rows_are_read_only_in_the_admin(client):
     )
     patient = PatientFactory(family_name="Before")
     pathway = PathwayFactory(patient=patient)
-    client.force_login(staff)
+    login_verified(client, staff)  # the admin site asks for the second factor
     url = reverse("admin:pathway_patient_change", args=[patient.pk])
     assert client.get(url).status_code == 200  # may look
     response = client.post(url, {"family_name": "After"})

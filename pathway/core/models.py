@@ -10,7 +10,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from pathway.core.choices import ExitState, Stage
 from pathway.core.querysets import NoHardDeleteQuerySet, PathwayQuerySet, PatientQuerySet
+from pathway.rules_seed import BOUNDS
 from pathway.validators import not_in_future, validate_nhs_number
 
 
@@ -282,23 +283,52 @@ class StageTransition(models.Model):
         raise PermissionDenied("The transition log is append-only.")
 
 
+class AppendOnlyQuerySet(NoHardDeleteQuerySet):
+    def update(self, **kwargs):
+        raise PermissionDenied("The access log is append-only.")
+
+
 class PatientAccess(models.Model):
-    """Who opened which patient's record, and when (design.md section 9)."""
+    """Who saw which patient's record, what of it, when, in which role and from where (NHS Care
+    Record Guarantee; design.md section 9). Append-only: rows are inserted, never changed or deleted.
+
+    Written by pathway/core/access_log.py, one row per patient per response (a list page writes one
+    row per patient listed, in one INSERT). A row without a patient summarises a read too large to
+    log patient by patient (the CSV export): `detail` then says which filter and how many patients.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="accesses")
+    # The user's role group at the time (a later change of role does not rewrite the log).
+    role = models.CharField(max_length=150, blank=True, default="")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="accesses", null=True, blank=True)
     pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    # What was seen: a page or document name ("pathway page", "consent PDF (signed)", "pathway list").
+    what = models.CharField(max_length=100, blank=True, default="")
+    client = models.CharField("client address", max_length=45, blank=True, default="")
+    detail = models.TextField(blank=True, default="")
     at = models.DateTimeField(default=timezone.now)
 
-    objects = NoHardDeleteQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-at", "-id"]
         verbose_name_plural = "patient accesses"
         indexes = [models.Index(fields=["patient", "at"], name="access_patient_at_idx")]
+        constraints = [
+            # A row names its patient, or says what it summarises.
+            models.CheckConstraint(
+                condition=Q(patient__isnull=False) | ~Q(detail=""), name="access_patient_or_summary"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} opened patient {self.patient_id} at {self.at:%Y-%m-%d %H:%M}"
+        subject = f"patient {self.patient_id}" if self.patient_id else "a summary"
+        return f"{self.user} saw {self.what or 'the record'} of {subject} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied("The access log is append-only.")
+        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("The access log is append-only.")
@@ -307,12 +337,15 @@ class PatientAccess(models.Model):
 class Rule(models.Model):
     """A configurable clinical threshold, with its unit, evidence tag and source (domain.md 1.2).
 
-    Seeded by migration; editable in the admin with history. Gates read these, never a literal.
+    Seeded by migration, with bounds (pathway/rules_seed.py BOUNDS). The value changes only through
+    an approved `RuleChange` (pathway/core/governance.py). Gates read these, never a literal.
     """
 
     key = models.SlugField(max_length=50, unique=True)
     label = models.CharField(max_length=200)
     value = models.DecimalField(max_digits=10, decimal_places=2)
+    minimum = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    maximum = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     unit = models.CharField(max_length=30)
     evidence_tag = models.CharField(max_length=20, help_text="[A], [E], [S], [I], [U], [L] (domain.md section 0)")
     source = models.CharField(max_length=300)
@@ -320,12 +353,110 @@ class Rule(models.Model):
 
     class Meta:
         ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minimum__isnull=True) | Q(maximum__isnull=True) | Q(minimum__lte=models.F("maximum")),
+                name="rule_minimum_not_above_maximum",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.label}: {self.value} {self.unit}"
 
+    def save(self, *args, **kwargs):
+        # A seeded rule created without its bounds (test data, a re-seed) takes the seeded ones.
+        seeded = BOUNDS.get(self.key)
+        if seeded is not None:
+            if self.minimum is None:
+                self.minimum = Decimal(seeded[0])
+            if self.maximum is None:
+                self.maximum = Decimal(seeded[1])
+        super().save(*args, **kwargs)
+
+    def bounds_error(self, value) -> str | None:
+        """The refusal for a value outside this rule's bounds, or None when it is inside them."""
+        if value is None:
+            return None
+        value = Decimal(value)
+        too_low = self.minimum is not None and value < self.minimum
+        too_high = self.maximum is not None and value > self.maximum
+        if not (too_low or too_high):
+            return None
+        name = BOUNDS[self.key][2] if self.key in BOUNDS else self.label
+        low, high = _same_places(self.minimum, self.maximum)
+        if self.minimum is None:
+            return f"The {name} must be at most {high} {self.unit}."
+        if self.maximum is None:
+            return f"The {name} must be at least {low} {self.unit}."
+        return f"The {name} must be between {low} and {high} {self.unit}."
+
+    def clean(self):
+        super().clean()
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValidationError({"minimum": "The minimum must not be above the maximum."})
+        message = self.bounds_error(self.value)
+        if message:
+            raise ValidationError({"value": message})
+
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Rules are edited, never deleted.")
+
+
+def _same_places(*values) -> list[str]:
+    """Bounds written alike: 1.0 and 1.8, or 50 and 100 (trailing zeros dropped, same places)."""
+    present = [v.normalize() for v in values if v is not None]
+    places = max((-v.as_tuple().exponent for v in present), default=0)
+    places = max(places, 0)
+    return [format(v, f".{places}f") if v is not None else "" for v in values]
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", "Pending approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class ApprovedChange(models.Model):
+    """A configuration change proposed by one person that takes effect only when a second person,
+    holding the approval permission, approves it (issue 13 item 8). Both are named on the row."""
+
+    reason = models.TextField(help_text="Why the change is needed, with its evidence.")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING)
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Configuration changes are decided, never deleted.")
+
+
+class RuleChange(ApprovedChange):
+    """A proposed new value of a rule; applied by pathway.core.governance.approve_change."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="changes")
+    previous_value = models.DecimalField(max_digits=10, decimal_places=2)
+    proposed_value = models.DecimalField(max_digits=10, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-proposed_at"]
+        permissions = [("approve_rule_change", "Can approve a change to a clinical rule")]
+
+    def __str__(self) -> str:
+        return f"{self.rule.key}: {self.previous_value} -> {self.proposed_value} ({self.get_status_display()})"
+
+    def clean(self):
+        super().clean()
+        if self.rule_id is not None:
+            message = self.rule.bounds_error(self.proposed_value)
+            if message:
+                raise ValidationError({"proposed_value": message})
 
 
 def rule_value(key: str) -> Decimal:

@@ -1,5 +1,6 @@
-"""Writes shared by every stage: the versioned save (a stale form is refused), patients, the
-access log, and the one service that saves a stage's record. Every write takes `acting_user`.
+"""Writes shared by every stage: the versioned save (a stale form is refused), patients, and the
+one service that saves a stage's record. Every write takes `acting_user`. (The access log, written on
+every read, is pathway/core/access_log.py.)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils import timezone
 from accounts import roles
 from pathway import workflow
 from pathway.core.choices import Stage
-from pathway.core.models import Pathway, Patient, PatientAccess, lock_pathway
+from pathway.core.models import Pathway, Patient, lock_pathway
 
 logger = logging.getLogger(__name__)
 
@@ -90,11 +91,6 @@ def update_patient(*, acting_user, patient: Patient, expected_version: int | Non
     save_versioned(instance=patient, expected_version=expected_version, acting_user=acting_user)
     logger.info("patient.updated id=%s user=%s", patient.pk, acting_user.pk)
     return patient
-
-
-def record_patient_access(*, acting_user, patient: Patient, pathway: Pathway | None = None) -> None:
-    """Viewing a patient's record is logged: who, when, which patient (design.md section 9)."""
-    PatientAccess.objects.create(user=acting_user, patient=patient, pathway=pathway)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import FormView
 
 from accounts import roles
+from accounts.kept_entries import KeptEntriesMixin, kept_entries
 from pathway import selectors, workflow
 from pathway.core import services as core_services
 from pathway.core import submissions
@@ -39,7 +40,9 @@ class PathwayMixin:
         return context
 
 
-class StageFormView(PathwayMixin, FormView):
+# KeptEntriesMixin: a form posted after the session timed out is shown again filled in after sign-in
+# (accounts/kept_entries.py); never saved without a new submit.
+class StageFormView(KeptEntriesMixin, PathwayMixin, FormView):
     """The one base view of every stage form. A stage view sets `stage` and `form_class`.
 
     GET needs the view permission (a read-only form for those who cannot record the stage);
@@ -154,7 +157,8 @@ class RowsStageFormView(CheckedStageFormView):
 
     @cached_property
     def formsets(self) -> dict:
-        data = self.request.POST if self.request.method == "POST" else None
+        # On GET, the rows of a form kept through a session timeout (None otherwise).
+        data = self.request.POST if self.request.method == "POST" else kept_entries(self.request)
         formsets = {}
         for prefix, formset_class in self.formset_classes.items():
             formset = formset_class(data, instance=self.record, prefix=prefix)

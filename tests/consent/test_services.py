@@ -57,12 +57,23 @@ def test_a_second_draft_is_refused(ready_pathway, consultant):
         services.start_consent(acting_user=consultant, pathway=ready_pathway)
 
 
-def test_editing_the_library_never_changes_an_explained_risk(ready_pathway, consultant):
+def test_editing_the_library_never_changes_an_explained_risk(ready_pathway, consultant, make_user):
+    from consent import governance
+    from consent.models import RiskFrequencyChange
+
     consent = services.start_consent(acting_user=consultant, pathway=ready_pathway)
     risk = Risk.objects.get(code="infection")
     old = risk.current_version
-    new = services.revise_risk(acting_user=consultant, risk=risk, frequency_numbers="about 1 in 250")
+    # A new frequency waits for a second consultant (issue 13: configuration is governed).
+    pending = services.revise_risk(
+        acting_user=consultant, risk=risk, frequency_numbers="about 1 in 250", frequency_change_reason="Registry."
+    )
+    assert pending is None and risk.versions.count() == 1
+    second = make_user("Consultant", username="second_consultant")
+    governance.approve_frequency_change(acting_user=second, change=RiskFrequencyChange.objects.get(risk=risk))
+    new = Risk.objects.get(pk=risk.pk).current_version
     assert new.number == old.number + 1
+    assert new.frequency_numbers == "about 1 in 250"
     assert risk.versions.count() == 2
     explained = consent.explained_risks.get(risk=risk)
     assert explained.frequency_numbers == old.frequency_numbers == "about 1 in 300 (0.3%)"

@@ -8,6 +8,7 @@ import base64
 import pytest
 
 from consent.models import ConsentRecord, ExplainedRisk, Leaflet
+from tests.accounts.helpers import login_verified
 from tests.factories import PASSWORD, ConsentRecordFactory, UserFactory, _png_signature
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +113,7 @@ def test_signed_consent_refuses_changes_in_the_admin(ready_pathway, client):
     admin = UserFactory(username="admin_user", is_staff=True, is_superuser=True)
     admin.save()  # the factory sets the password after its save
     consent = ConsentRecordFactory(pathway=ready_pathway, signed=True, patient_questions="Original")
-    client.force_login(admin)
+    login_verified(client, admin)  # the admin site asks for the second factor
     url = f"/admin/consent/consentrecord/{consent.pk}/change/"
     page = client.get(url)
     assert page.status_code == 200  # viewable
@@ -129,7 +130,7 @@ def test_admin_risk_edit_adds_a_version(client, library):
 
     admin = UserFactory(username="admin_user", is_staff=True, is_superuser=True)
     admin.save()  # the factory sets the password after its save
-    client.force_login(admin)
+    login_verified(client, admin)  # the admin site asks for the second factor
     risk = Risk.objects.get(code="infection")
     current = risk.current_version
     response = client.post(
@@ -142,11 +143,19 @@ def test_admin_risk_edit_adds_a_version(client, library):
             "frequency_numbers": "about 1 in 250",
             "frequency_band": "uncommon",
             "source": current.source,
+            "frequency_change_reason": "Registry figures.",
             "versions-TOTAL_FORMS": 0,
             "versions-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
+    # The new frequency waits for a second consultant, then makes the new version.
+    from consent import governance
+    from consent.models import RiskFrequencyChange
+
+    assert risk.versions.count() == 1
+    second = UserFactory(role="Consultant", username="second_consultant")
+    governance.approve_frequency_change(acting_user=second, change=RiskFrequencyChange.objects.get(risk=risk))
     assert list(risk.versions.order_by("number").values_list("frequency_numbers", flat=True)) == [
         "about 1 in 300 (0.3%)",
         "about 1 in 250",

@@ -1,9 +1,11 @@
 """No page's number of queries grows with the rows it shows: the same count for 1 and for 50 rows on
-every worklist, the pathway list, the dashboard and the CSV export."""
+every worklist, the pathway list, the dashboard and the CSV export. The rows are built once for the
+module: 1 of everything, counted, then 49 more, counted again by each test."""
 
 from __future__ import annotations
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -59,35 +61,57 @@ PAGES = [
     reverse("pathway:list"),
     reverse("pathway:list") + "?blocked=on&overdue=any",
 ]
+ROLES = ["radiologist", "consultant", "nurse", "manager"]
 
 
-@pytest.mark.parametrize("role", ["radiologist", "consultant", "nurse", "manager"])
-def test_query_count_is_the_same_for_1_and_50_rows(request, client_for, reference_data, consultant, role):
-    user = request.getfixturevalue(role)
-    client = client_for(user)
-    pages = PAGES + ([reverse("dashboard:export")] if user.has_perm("pathway.export_pathways") else [])
-    populate(1, consultant)
-    one = {url: _queries(client, url) for url in pages}
-    populate(49, consultant)
-    fifty = {url: _queries(client, url) for url in pages}
-    assert fifty == one
+def _dashboard_queries() -> int:
+    """The dashboard figures computed in full (not from the cache)."""
+    from dashboard import metrics
+    from pathway.models import Pathway
+
+    with CaptureQueriesContext(connection) as context:
+        metrics.dashboard(Pathway.objects.all(), use_cache=False)
+    return len(context.captured_queries)
+
+
+@pytest.fixture(scope="module")
+def counted(module_db):
+    """Built once for the module (the tests only read): with 1 row of everything, each role's query
+    count of each page and the count of the dashboard computed in full; then 49 more rows, for each
+    test to count again. Each role keeps its own logged-in client throughout, as one test did."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from tests.conftest import make_named_user
+
+    users = {role: make_named_user(role) for role in ROLES}
+    clients, pages = {}, {}
+    for role, user in users.items():
+        clients[role] = Client()
+        clients[role].force_login(user)
+        pages[role] = PAGES + ([reverse("dashboard:export")] if user.has_perm("pathway.export_pathways") else [])
+    populate(1, users["consultant"])
+    one = {}
+    for role in ROLES:
+        cache.clear()  # each role counted from the state a test of its own would start in
+        one[role] = {url: _queries(clients[role], url) for url in pages[role]}
+    cache.clear()
+    one_dashboard = _dashboard_queries()
+    populate(49, users["consultant"])
+    return SimpleNamespace(clients=clients, pages=pages, one=one, one_dashboard=one_dashboard)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_query_count_is_the_same_for_1_and_50_rows(counted, role):
+    client = counted.clients[role]
+    fifty = {url: _queries(client, url) for url in counted.pages[role]}
+    assert fifty == counted.one[role]
     # And the lists really hold 50 rows now (20 shown per worklist, 25 per page).
     response = client.get("/")
     for worklist in response.context["worklists"]:
         assert worklist.total >= 50, worklist.key
 
 
-def test_dashboard_figures_computed_in_full_take_the_same_queries_for_1_and_50(reference_data, consultant):
+def test_dashboard_figures_computed_in_full_take_the_same_queries_for_1_and_50(counted):
     """The page is usually served from the cache; the computation behind it must not grow either."""
-    from dashboard import metrics
-    from pathway.models import Pathway
-
-    def count() -> int:
-        with CaptureQueriesContext(connection) as context:
-            metrics.dashboard(Pathway.objects.all(), use_cache=False)
-        return len(context.captured_queries)
-
-    populate(1, consultant)
-    one = count()
-    populate(49, consultant)
-    assert count() == one
+    assert _dashboard_queries() == counted.one_dashboard

@@ -41,8 +41,9 @@ def _pathway(name, *, planned, consented, stage=Stage.CONSENT, signed=True, untr
     return pathway, consent
 
 
-@pytest.fixture
-def cases(reference_data):
+@pytest.fixture(scope="module")
+def cases(module_db):
+    """Every case, built once for the module: the tests only read them."""
     made = {}
     made["same"] = _pathway("same", planned=["T12"], consented=["T12"])
     made["same_other_order"] = _pathway("same_other_order", planned=["T12", "L1"], consented=["L1", "T12"])

@@ -1,13 +1,17 @@
-"""Builders for the day and after: a pathway ready for the procedure, checklist phases answered."""
+"""Builders for the day and after: a pathway ready for the procedure, checklist phases answered; and
+who may use the day's sub-pages and actions over HTTP (one table, checked in each stage's test file)."""
 
 from __future__ import annotations
 
 import datetime
 
+import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from pathway.models import CHECKLIST_ITEMS, ChecklistPhase, Stage
 from pathway.procedure import services as procedure_services
+from tests.conftest import ROLES
 from tests.factories import (
     ConsentConfirmationFactory,
     ConsentRecordFactory,
@@ -57,3 +61,48 @@ def answer(pathway, phase, user, **kwargs):
 
 def ago(minutes: int) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(minutes=minutes)
+
+
+# --- over HTTP -------------------------------------------------------------------------------------
+
+# URL name, extra URL kwargs, method, roles allowed.
+DAY_ACTIONS = [
+    ("pathway:safety_checklist", {"phase": "sign_in"}, "post", {"Radiologist", "Consultant"}),
+    ("pathway:treated_level_add", {}, "post", {"Radiologist", "Consultant"}),
+    ("pathway:complication_add", {}, "post", {"Radiologist", "Consultant", "Nurse"}),
+    ("pathway:observation_set_add", {}, "post", {"Nurse"}),
+    ("pathway:discharge", {}, "post", {"Nurse", "Consultant"}),
+    ("pathway:follow_up_complete", {}, "post", {"Nurse", "Radiologist", "Consultant"}),
+    ("pathway:discharge_sheet", {}, "get", set(ROLES)),
+]
+DAY_ACTION_ARGNAMES = ("url_name", "kwargs", "method", "allowed", "persona")
+
+
+def day_action_params(*url_names: str) -> list:
+    """The rows of DAY_ACTIONS for these URL names, one per role, for
+    @pytest.mark.parametrize(DAY_ACTION_ARGNAMES, ..., indirect=["persona"]). Each keeps the id it had
+    when the whole table was one parametrisation (its index in the full table), so no test is renamed."""
+    rows = [(*row, role) for row in DAY_ACTIONS for role in ROLES]
+    return [
+        pytest.param(*row, id=f"{row[0]}-kwargs{index}-{row[2]}-allowed{index}-{row[4]}")
+        for index, row in enumerate(rows)
+        if row[0] in url_names
+    ]
+
+
+def check_day_action(client, pathway, url_name, kwargs, method, allowed, persona) -> None:
+    """The allowed roles get through (200 or a redirect); every other role is refused with 403."""
+    client.force_login(persona)
+    url = reverse(url_name, kwargs={"pk": pathway.pk, **kwargs})
+    response = getattr(client, method)(url, {})
+    if persona.groups.get().name in allowed:
+        assert response.status_code in (200, 302)
+    else:
+        assert response.status_code == 403
+
+
+def check_day_page(client, pathway, url_name, persona) -> None:
+    """The page renders for the persona, whatever its role."""
+    client.force_login(persona)
+    kwargs = {"phase": "sign_in"} if url_name == "pathway:safety_checklist" else {}
+    assert client.get(reverse(url_name, kwargs={"pk": pathway.pk, **kwargs})).status_code == 200

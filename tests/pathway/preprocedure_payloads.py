@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.urls import reverse
 from django.utils import timezone
+
+
+def url(pathway, name: str) -> str:
+    """Where a stage form of the pathway is posted: name is "suitability", "mri" or "pre_assessment"."""
+    return reverse(f"pathway:{name}", kwargs={"pk": pathway.pk})
 
 
 def day(offset: int) -> str:
