@@ -6,13 +6,13 @@ changed in the admin: a signed one is frozen, and drafts are kept in the app whe
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from consent import governance, services
 from consent.models import ConsentDocument, ConsentRecord, FrequencyBand, Leaflet, Risk, RiskVersion
 from consent.risk_library import RiskFrequencyChange
 from pathway.core.access_log import AccessLoggedAdmin
+from pathway.core.admin_base import DecidedChangeAdmin, ReadOnlyAdmin
 
 
 class RiskAdminForm(forms.ModelForm):
@@ -95,7 +95,7 @@ class RiskAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RiskFrequencyChange)
-class RiskFrequencyChangeAdmin(SimpleHistoryAdmin):
+class RiskFrequencyChangeAdmin(DecidedChangeAdmin):
     """Pending frequency changes, approved or rejected by a second consultant (admin actions)."""
 
     list_display = (
@@ -109,50 +109,14 @@ class RiskFrequencyChangeAdmin(SimpleHistoryAdmin):
     )
     list_filter = ("status",)
     readonly_fields = [f.name for f in RiskFrequencyChange._meta.fields]
-    actions = ["approve", "reject"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def _decide(self, request, queryset, decide, verb):
-        for change in queryset:
-            try:
-                decide(acting_user=request.user, change=change)
-            except (PermissionDenied, ValidationError) as exc:
-                messages.error(request, f"{change}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
-            else:
-                messages.success(request, f"{change}: {verb}.")
-
-    @admin.action(description="Approve the selected changes (a second consultant)")
-    def approve(self, request, queryset):
-        self._decide(request, queryset, governance.approve_frequency_change, "approved and applied")
-
-    @admin.action(description="Reject the selected changes")
-    def reject(self, request, queryset):
-        self._decide(request, queryset, governance.reject_frequency_change, "rejected")
+    approve_change = staticmethod(governance.approve_frequency_change)
+    reject_change = staticmethod(governance.reject_frequency_change)
 
 
 @admin.register(Leaflet)
 class LeafletAdmin(SimpleHistoryAdmin):
     list_display = ("title", "version", "issued_on", "active")
     list_filter = ("active",)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

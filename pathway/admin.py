@@ -1,11 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from pathway.complications.models import Complication
 from pathway.core import governance
 from pathway.core.access_log import AccessLoggedAdmin
+from pathway.core.admin_base import DecidedChangeAdmin, ReadOnlyAdmin
 from pathway.core.models import Pathway, Patient, PatientAccess, Rule, RuleChange, StageTransition
 from pathway.follow_up.models import FollowUp
 from pathway.mri.models import MriLevelFinding, MriScan
@@ -28,12 +28,8 @@ class NoDeleteAdmin(SimpleHistoryAdmin):
 
 
 # AccessLoggedAdmin: opening a clinical row here is logged (pathway/core/access_log.py).
-class ReadOnlyClinicalAdmin(AccessLoggedAdmin, NoDeleteAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyClinicalAdmin(AccessLoggedAdmin, ReadOnlyAdmin, SimpleHistoryAdmin):
+    pass
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -65,18 +61,9 @@ class PathwayAdmin(ReadOnlyClinicalAdmin):
 
 
 @admin.register(StageTransition)
-class StageTransitionAdmin(AccessLoggedAdmin, admin.ModelAdmin):
+class StageTransitionAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_display = ("pathway", "kind", "from_stage", "to_stage", "exit_state", "acting_user", "at", "overridden")
     list_filter = ("kind", "overridden")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(PatientAccess)
@@ -139,18 +126,8 @@ class RuleAdmin(NoDeleteAdmin):
             )
 
 
-def _decide_selected(modeladmin, request, queryset, decide, verb):
-    for change in queryset:
-        try:
-            decide(acting_user=request.user, change=change)
-        except (PermissionDenied, ValidationError) as exc:
-            messages.error(request, f"{change}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
-        else:
-            messages.success(request, f"{change}: {verb}.")
-
-
 @admin.register(RuleChange)
-class RuleChangeAdmin(NoDeleteAdmin):
+class RuleChangeAdmin(DecidedChangeAdmin):
     """Pending rule changes, approved or rejected by a second consultant (admin actions)."""
 
     list_display = (
@@ -159,21 +136,8 @@ class RuleChangeAdmin(NoDeleteAdmin):
     )
     list_filter = ("status",)
     readonly_fields = [f.name for f in RuleChange._meta.fields]
-    actions = ["approve", "reject"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    @admin.action(description="Approve the selected changes (a second consultant)")
-    def approve(self, request, queryset):
-        _decide_selected(self, request, queryset, governance.approve_rule_change, "approved and applied")
-
-    @admin.action(description="Reject the selected changes")
-    def reject(self, request, queryset):
-        _decide_selected(self, request, queryset, governance.reject_rule_change, "rejected")
+    approve_change = staticmethod(governance.approve_rule_change)
+    reject_change = staticmethod(governance.reject_rule_change)
 
 
 class MriLevelFindingInline(ReadOnlyInline):

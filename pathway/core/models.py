@@ -472,8 +472,14 @@ def rule_values() -> dict[str, Decimal]:
 # --- field helpers shared by the stages' models ---------------------------------------------------
 
 
+def _range_message(low, high, unit: str) -> str:
+    # A validator's message is %-formatted with its params: a bare "%" (as in SpO2's unit) would
+    # break it and answer 500, so it is escaped here, once, for every range.
+    return f"Enter a value between {low} and {high} {unit.replace('%', '%%')}".strip() + "."
+
+
 def decimal_range(low: str, high: str, unit: str):
-    message = f"Enter a value between {low} and {high} {unit}".strip() + "."
+    message = _range_message(low, high, unit)
     return [
         MinValueValidator(Decimal(low), message=message),
         MaxValueValidator(Decimal(high), message=message),
@@ -481,7 +487,7 @@ def decimal_range(low: str, high: str, unit: str):
 
 
 def int_range(low: int, high: int, unit: str = ""):
-    message = f"Enter a value between {low} and {high} {unit}".strip() + "."
+    message = _range_message(low, high, unit)
     return [MinValueValidator(low, message=message), MaxValueValidator(high, message=message)]
 
 

@@ -94,7 +94,7 @@ class MriLevelFinding(ClinicalRecord):
         decimal_places=1,
         null=True,
         blank=True,
-        validators=decimal_range("0", "100", "%%"),
+        validators=decimal_range("0", "100", "%"),
     )
     posterior_wall = models.CharField(max_length=10, choices=PosteriorWall.choices, default=PosteriorWall.INTACT)
     retropulsion_mm = models.DecimalField(
@@ -111,7 +111,7 @@ class MriLevelFinding(ClinicalRecord):
         decimal_places=1,
         null=True,
         blank=True,
-        validators=decimal_range("0", "100", "%%"),
+        validators=decimal_range("0", "100", "%"),
     )
     intravertebral_cleft = models.BooleanField(default=False)  # leak risk factor [E][R47]
     cortical_disruption = models.BooleanField(default=False)  # leak risk factor [E][R47]

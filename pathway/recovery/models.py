@@ -142,8 +142,7 @@ class ObservationSet(ClinicalRecord):
     recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="observations")
     taken_at = models.DateTimeField(default=timezone.now)
     respiration_rate = models.PositiveSmallIntegerField("respiration rate (/min)", validators=int_range(0, 80, "/min"))
-    # "%%": a validator's message is formatted with its params, so a bare "%" breaks it (a 500).
-    spo2 = models.PositiveSmallIntegerField("SpO₂ (%)", validators=int_range(50, 100, "%%"))
+    spo2 = models.PositiveSmallIntegerField("SpO₂ (%)", validators=int_range(50, 100, "%"))
     spo2_scale = models.PositiveSmallIntegerField(
         "SpO₂ scale",
         choices=[(1, "Scale 1"), (2, "Scale 2 (prescribed target 88-92%)")],
