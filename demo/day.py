@@ -75,12 +75,14 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
         rng = plan.rng
         levels = planned.get(plan.pathway.pk) or ["T12"]
         plan.levels = levels
-        # At the procedure stage today: some only signed in, some mid-procedure, some signed out.
-        plan.phases_done = 3 if plan.reached.index > Stage.PROCEDURE.index else rng.choice([1, 2, 3])
+        # Phases in CHECKLIST_ITEMS order: team brief, sign in, time out, sign out, debrief. Past the
+        # procedure: all five (the list is over). At the procedure stage today: briefed, then some only
+        # signed in, some mid-procedure, some signed out; the debrief waits for the end of the list.
+        plan.phases_done = 5 if plan.reached.index > Stage.PROCEDURE.index else 1 + rng.choice([1, 2, 3])
         start = _start(plan, builder)
         end = start + datetime.timedelta(minutes=25 * len(levels) + rng.randint(5, 25))
         plan.procedure_start, plan.procedure_end = start, end
-        complete = plan.phases_done == 3
+        complete = plan.phases_done >= 4
         operator = rng.choice(operators)
         procedures.append(
             Procedure(
@@ -134,9 +136,11 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
     for procedure, plan in zip(procedures, day_plans, strict=True):
         rng = plan.rng
         phase_times = [
+            plan.procedure_start - datetime.timedelta(minutes=45),
             plan.procedure_start - datetime.timedelta(minutes=15),
             plan.procedure_start,
             plan.procedure_end,
+            min(plan.procedure_end + datetime.timedelta(minutes=60), timezone.now()),
         ]
         for index, (phase, phase_items) in enumerate(CHECKLIST_ITEMS.items()):
             if index >= plan.phases_done:
@@ -156,7 +160,7 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
                         recorded_by=by,
                     )
                 )
-        if plan.phases_done >= 2:
+        if plan.phases_done >= 3:
             for level in plan.levels:
                 leak = rng.random() < 0.3
                 sites = [rng.choice(["intradiscal", "venous", "venous", "soft_tissue", "foraminal"])] if leak else []
@@ -192,7 +196,7 @@ def _risk_ids() -> list[int]:
 def _complications(plan: DemoPathway, builder) -> list[Complication]:
     """About one procedure in ten has a complication; grades spread over both systems."""
     rng = plan.rng
-    if plan.phases_done < 2 or rng.random() > 0.1:
+    if plan.phases_done < 3 or rng.random() > 0.1:
         return []
     cache = builder.__dict__.setdefault("_demo_risk_ids", _risk_ids())
     system = rng.choice(["cirse", "sir"])

@@ -286,11 +286,15 @@ class Procedure(ClinicalRecord):
 
 
 class ChecklistPhase(models.TextChoices):
-    """WHO phases (domain.md 6.1 [A][R68]): before sedation, before the needle, before leaving the room."""
+    """The phases in the order they happen. NatSSIPs names a team brief before the list and a debrief
+    after it (domain.md 6.1 [A][R67]); between them the WHO phases (domain.md 6.1 [A][R68]): before
+    sedation, before the needle, before leaving the room."""
 
+    TEAM_BRIEF = "team_brief", "Team brief"
     SIGN_IN = "sign_in", "Sign in"
     TIME_OUT = "time_out", "Time out"
     SIGN_OUT = "sign_out", "Sign out"
+    DEBRIEF = "debrief", "Debrief"
 
     @property
     def previous(self) -> ChecklistPhase | None:
@@ -319,6 +323,13 @@ class CheckItem:
 # WHO checklist adapted for vertebroplasty (domain.md 6.1 [A][R66][R67][R68][R73]; the exact NatSSIPs 2
 # sequential list is unverified [U], so the items are a table here, not scattered through code).
 CHECKLIST_ITEMS: dict[ChecklistPhase, tuple[CheckItem, ...]] = {
+    # NatSSIPs safety briefing (domain.md 6.1 team brief [A][R67]): introductions, list order, kit.
+    ChecklistPhase.TEAM_BRIEF: (
+        CheckItem("introductions", "Team introduced by name and role for the list"),
+        CheckItem("list_order", "List order agreed, and this patient's place on it"),
+        CheckItem("equipment_kit", "Equipment and cement kit available for this patient"),
+        CheckItem("concerns", "Concerns about this patient raised (allergies, anticoagulants, positioning)"),
+    ),
     ChecklistPhase.SIGN_IN: (
         CheckItem("identity", "Patient identity confirmed with the patient and the wristband"),
         CheckItem(
@@ -353,6 +364,14 @@ CHECKLIST_ITEMS: dict[ChecklistPhase, tuple[CheckItem, ...]] = {
         CheckItem("specimens", "Specimens labelled", na_allowed=True),
         CheckItem("equipment", "Equipment problems reported", na_allowed=True),
         CheckItem("recovery_concerns", "Recovery concerns handed over (leaks seen, frequency of leg checks)"),
+    ),
+    # NatSSIPs debriefing after the list (domain.md 6.1 debrief [A][R67]): what went well, what did
+    # not, problems with equipment, and incidents reported.
+    ChecklistPhase.DEBRIEF: (
+        CheckItem("went_well", "What went well and what could be better discussed"),
+        CheckItem("equipment_problems", "Equipment or system problems recorded and reported", na_allowed=True),
+        CheckItem("incidents_reported", "Incidents reported (Datix / LFPSE)", na_allowed=True),
+        CheckItem("learning", "Learning agreed and who will act on it"),
     ),
 }
 CHECK_ITEM_BY_CODE: dict[tuple[str, str], CheckItem] = {

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from pathway.models import CHECKLIST_ITEMS, ChecklistPhase, Stage
+from pathway.models import CHECKLIST_ITEMS, ChecklistPhase, Pathway, Stage
 from pathway.procedure import services as procedure_services
 from tests.conftest import ROLES
 from tests.factories import (
@@ -20,6 +20,7 @@ from tests.factories import (
     PathwayFactory,
     PreAssessmentFactory,
     SuitabilityAssessmentFactory,
+    UserFactory,
 )
 
 
@@ -32,9 +33,13 @@ def seed_library() -> None:
         seed(Risk, RiskVersion, Leaflet)
 
 
-def make_day_pathway(*, levels=("T12",), consented=None, stage=Stage.PROCEDURE, patient=None, **pre_kwargs):
+def make_day_pathway(
+    *, levels=("T12",), consented=None, stage=Stage.PROCEDURE, patient=None, briefed=True, **pre_kwargs
+):
     """A pathway at `stage`, listed today, with T12 (by default) treatable, pre-assessed, and a
-    signed consent for `consented` (default: the same levels) confirmed today by the operator."""
+    signed consent for `consented` (default: the same levels) confirmed today by the operator. At the
+    procedure stage the team brief of the list is recorded (NatSSIPs: before the list), unless
+    `briefed` is False."""
     seed_library()
     extra = {"patient": patient} if patient else {}
     pathway = PathwayFactory(current_stage=stage, planned_procedure_on=timezone.localdate(), **extra)
@@ -45,6 +50,9 @@ def make_day_pathway(*, levels=("T12",), consented=None, stage=Stage.PROCEDURE, 
     PreAssessmentFactory(pathway=pathway, **pre_kwargs)
     consent = ConsentRecordFactory(pathway=pathway, signed=True, levels=list(consented or levels))
     ConsentConfirmationFactory(consent=consent)
+    if briefed and stage == Stage.PROCEDURE:
+        answer(pathway, ChecklistPhase.TEAM_BRIEF, UserFactory(role="Radiologist"))
+        pathway = Pathway.objects.get(pk=pathway.pk)
     return pathway
 
 

@@ -168,6 +168,33 @@ def test_checklist_phases_go_in_order(day, radiologist, consultant, done, phase,
     assert not SafetyChecklistItem.objects.filter(phase=phase).exists()
 
 
+@pytest.mark.parametrize("override", ["", "Briefed in the corridor."])
+def test_no_sign_in_before_the_team_brief(reference_data, consultant, override):
+    """NatSSIPs (domain.md 6.1 [A][R67]): the team brief comes before the list; not even a consultant
+    overrides the order."""
+    pathway = make_day_pathway(briefed=False)
+    with pytest.raises(GateClosed) as exc:
+        answer(pathway, "sign_in", consultant, override_reason=override)
+    assert exc.value.reasons == ["The team brief must be complete before the sign in."]
+    assert not SafetyChecklistItem.objects.filter(phase="sign_in").exists()
+    answer(pathway, "team_brief", consultant)
+    assert answer(Pathway.objects.get(pk=pathway.pk), "sign_in", consultant) == []
+
+
+def test_the_debrief_comes_after_the_sign_out(day, radiologist, consultant):
+    answer(day, "sign_in", radiologist)
+    answer(day, "time_out", radiologist)
+    with pytest.raises(GateClosed) as exc:
+        answer(day, "debrief", consultant)
+    assert exc.value.reasons == ["The sign out must be complete before the debrief."]
+    _level(day, radiologist)
+    _fill_procedure(day, consultant)
+    answer(day, "sign_out", radiologist)
+    answer(day, "debrief", radiologist, answers={**all_yes("debrief"), "incidents_reported": "na"})
+    procedure = Procedure.objects.get(pathway=day)
+    assert [p for p in ChecklistPhase if procedure.phase_complete(p)] == list(ChecklistPhase)
+
+
 def test_each_answer_records_who_and_when(day, radiologist):
     assert answer(day, "sign_in", radiologist) == []
     rows = SafetyChecklistItem.objects.filter(procedure__pathway=day, phase="sign_in")
@@ -296,7 +323,7 @@ def test_sign_out_needs_the_procedure_recorded(day, radiologist):
 
 
 def test_recovery_gate_opens_only_after_the_sign_out(day, radiologist, consultant):
-    assert procedure_gates.gate_recovery(day) == ["Procedure not yet recorded."]
+    assert procedure_gates.gate_recovery(make_day_pathway(briefed=False)) == ["Procedure not yet recorded."]
     answer(day, "sign_in", radiologist)
     answer(day, "time_out", radiologist)
     _level(day, radiologist)
@@ -379,7 +406,7 @@ def test_unknown_checklist_phase_is_404(client, pathway_with_procedure, radiolog
     client.force_login(radiologist)
     assert (
         client.get(
-            reverse("pathway:safety_checklist", kwargs={"pk": pathway_with_procedure.pk, "phase": "debrief"})
+            reverse("pathway:safety_checklist", kwargs={"pk": pathway_with_procedure.pk, "phase": "handover"})
         ).status_code
         == 404
     )
