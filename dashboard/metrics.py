@@ -362,7 +362,7 @@ def _dashboard(cohort, *, today: datetime.date, rules: dict[str, Decimal]) -> Da
         checklist=service_metrics.checklist_completeness(cohort),
         consent_quality=service_metrics.consent_quality(cohort, rules=rules),
         complications=service_metrics.complications(cohort),
-        outcomes=service_metrics.outcomes(cohort),
+        outcomes=service_metrics.outcomes(cohort, rules),
     )
 
 

@@ -11,15 +11,17 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Avg, BooleanField, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import TruncDate
 
 from consent.models import ConsentConfirmation, ConsentRecord, ExplainedRisk, RiskVersion, WithdrawalTiming
 from dashboard.arithmetic import share
 from pathway.core.queues import record_exists
+from pathway.core.models import rule_values
 from pathway.models import (
     CHECKLIST_ITEMS,
     Complication,
+    DisabilityInstrument,
     FollowUp,
     GradeSystem,
     Pathway,
@@ -42,32 +44,65 @@ class MriWaits:
     standard_weeks: int
     standard_pct: Decimal
     longest: list[Pathway]
+    # Waiting, but the request date is not recorded: the wait cannot be measured.
+    no_request_date: int = 0
+    # Completed waits: request to scan.
+    completed: int = 0
+    completed_within: int = 0
+    share_completed_within: float | None = None
 
     @property
     def meets_standard(self) -> bool | None:
         return None if self.share_within is None else self.share_within >= float(self.standard_pct)
 
+    @property
+    def completed_meets_standard(self) -> bool | None:
+        if self.share_completed_within is None:
+            return None
+        return self.share_completed_within >= float(self.standard_pct)
+
 
 def mri_waits(cohort, *, today: datetime.date, rules: dict[str, Decimal], limit: int = 20) -> MriWaits:
-    """Open pathways at the MRI stage whose imaging review is not yet recorded, by time since they
-    entered the stage (the request for imaging): within 6 weeks or not, against the 99% target."""
+    """The diagnostic wait runs from the imaging request to the scan (domain.md 3 metric, domain.md 9
+    [A][R82]), not from the day the pathway reached the MRI stage. Waiting: open pathways at the MRI
+    stage with no scan recorded, by time since the request (those with no request date are counted
+    apart). Completed: pathways whose scan and request are both recorded, by request-to-scan time.
+    Both against the 6-week standard and the 99% target; three queries."""
     weeks = int(rules["diagnostic_wait_weeks"])
     cut = today - datetime.timedelta(weeks=weeks)
     waiting = cohort.filter(status=PathwayStatus.OPEN, current_stage=Stage.MRI).filter(~Q(record_exists(Stage.MRI)))
-    counts = waiting.aggregate(total=Count("pk"), over=Count("pk", filter=Q(stage_entered_at__date__lte=cut)))
+    counts = waiting.aggregate(
+        total=Count("pk"),
+        no_date=Count("pk", filter=Q(mri_request__isnull=True)),
+        over=Count("pk", filter=Q(mri_request__requested_on__lte=cut)),
+    )
     longest = list(
-        waiting.select_related("patient")
-        .filter(stage_entered_at__date__lte=cut)
-        .order_by("stage_entered_at", "id")[:limit]
+        waiting.select_related("patient", "mri_request")
+        .filter(mri_request__requested_on__lte=cut)
+        .order_by("mri_request__requested_on", "id")[:limit]
+    )
+    measured = counts["total"] - counts["no_date"]
+    wait = ExpressionWrapper(F("mri__scanned_on") - F("mri_request__requested_on"), output_field=DurationField())
+    done = (
+        cohort.filter(mri__isnull=False, mri_request__isnull=False)
+        .annotate(diagnostic_wait=wait)
+        .aggregate(
+            total=Count("pk"),
+            within=Count("pk", filter=Q(diagnostic_wait__lt=datetime.timedelta(weeks=weeks))),
+        )
     )
     return MriWaits(
         waiting=counts["total"],
-        within=counts["total"] - counts["over"],
+        within=measured - counts["over"],
         over=counts["over"],
-        share_within=share(counts["total"] - counts["over"], counts["total"]),
+        share_within=share(measured - counts["over"], measured),
         standard_weeks=weeks,
         standard_pct=rules["diagnostic_standard_pct"],
         longest=longest,
+        no_request_date=counts["no_date"],
+        completed=done["total"],
+        completed_within=done["within"],
+        share_completed_within=share(done["within"], done["total"]),
     )
 
 
@@ -98,8 +133,8 @@ class ChecklistCompleteness:
 
 
 def checklist_completeness(cohort) -> ChecklistCompleteness:
-    """Share of recorded procedures with every sign in, time out and sign out item answered as
-    required (WHO / NatSSIPs via domain.md 9 [R66][R68]: 100% expected)."""
+    """Share of recorded procedures with every item of every phase (team brief, sign in, time out,
+    sign out, debrief) answered as required (WHO / NatSSIPs via domain.md 9 [R66][R67][R68]: 100% expected)."""
     required = Q(pk__in=[])
     needed = 0
     for phase, items in CHECKLIST_ITEMS.items():
@@ -278,9 +313,14 @@ class Outcomes:
     mean_pain_change: float | None
     share_under_4: float | None
     share_important_fall: float | None
+    # Against the stored baseline change (domain.md 8.2): improved by at least the instrument's
+    # minimum detectable change (ODI odi_mdc_points, RMDQ rmdq_mdc_points).
+    with_disability_change: int = 0
+    disability_improved: int = 0
+    share_disability_improved: float | None = None
 
 
-def outcomes(cohort) -> Outcomes:
+def outcomes(cohort, rules: dict[str, Decimal] | None = None) -> Outcomes:
     """Completed 4-week reviews with a pain score on activity and a baseline at suitability: mean
     change in pain (negative is better), share with pain below 4 (VAPOUR success [R19]) and share with a
     fall of 1.5 points or more (VERTOS IV [R20]); pathway/scores.pain_change uses the same pair."""
@@ -297,9 +337,24 @@ def outcomes(cohort) -> Outcomes:
         fall=Count("pk", filter=Q(pain_activity__lte=F("pathway__suitability__pain_score") - 2)),
     )
     n = counts["n"]
+    disability = disability_improvement(cohort, rules or rule_values())
     return Outcomes(
         reviewed=n,
         mean_pain_change=None if not n else float(counts["mean"]),
         share_under_4=share(counts["under"], n),
         share_important_fall=share(counts["fall"], n),
+        with_disability_change=disability["n"],
+        disability_improved=disability["improved"],
+        share_disability_improved=share(disability["improved"], disability["n"]),
+    )
+
+
+def disability_improvement(cohort, rules: dict[str, Decimal]) -> dict[str, int]:
+    """Completed reviews with a stored disability change, and how many improved by at least the
+    instrument's minimum detectable change (domain.md 8.2 [R75][R76b]). One query."""
+    improved = Q(disability_instrument=DisabilityInstrument.ODI, disability_change__lte=-rules["odi_mdc_points"]) | Q(
+        disability_instrument=DisabilityInstrument.RMDQ, disability_change__lte=-rules["rmdq_mdc_points"]
+    )
+    return FollowUp.objects.done().filter(pathway__in=cohort.values("pk"), disability_change__isnull=False).aggregate(
+        n=Count("pk"), improved=Count("pk", filter=improved)
     )

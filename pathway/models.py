@@ -49,6 +49,7 @@ from pathway.mri.models import (  # noqa: F401
     MalignancyFeatures,
     MriLevelFinding,
     MriLevelFindingQuerySet,
+    MriRequest,
     MriScan,
     Oedema,
     PosteriorWall,
@@ -63,6 +64,7 @@ from pathway.pre_assessment.models import (  # noqa: F401
     AsaGrade,
     CurrentRowsManager,
     EcgResult,
+    MedicinesLetter,
     PreAssessment,
     PregnancyStatus,
 )
@@ -101,6 +103,8 @@ from pathway.complications.models import (  # noqa: F401
 from pathway.recovery.models import (  # noqa: F401
     DischargeSheet,
     DISCHARGE_ADVICE,
+    Escalation,
+    EscalationOutcome,
     ObservationSet,
     OvernightReason,
     PunctureSite,
@@ -108,12 +112,11 @@ from pathway.recovery.models import (  # noqa: F401
     Sensation,
 )
 from pathway.follow_up.models import (  # noqa: F401
-    ODI_ANSWER_CHOICES,
-    ODI_SECTIONS,
     AnalgesicUse,
     FollowUp,
     FollowUpMethod,
     FollowUpOutcome,
     FollowUpQuerySet,
-    _odi_field,
+    UnscheduledContact,
 )
+from pathway.outcomes import ODI_ANSWER_CHOICES, ODI_SECTIONS, DisabilityInstrument  # noqa: F401

@@ -197,6 +197,82 @@ RULES: list[dict] = [
         "evidence_tag": "[A]",
         "source": "RCR AuditLive IR consent target, domain.md 5.1 [R45]",
     },
+    # Recovery observations after sedation (issue 14 item 8): a local schedule more frequent than the
+    # NEWS2 minimums while the sedation wears off, domain.md 7.1 [I] ("every 15 min x4, every 30 min
+    # x2, then hourly"); counted from the first set on arrival in recovery.
+    {
+        "key": "recovery_obs_first_every_minutes",
+        "label": "Recovery observations, first phase: every",
+        "value": "15",
+        "unit": "minutes",
+        "evidence_tag": "[I]",
+        "source": "Local post-sedation policy, e.g. every 15 min x4, domain.md 7.1",
+    },
+    {
+        "key": "recovery_obs_first_count",
+        "label": "Recovery observations, first phase: how many",
+        "value": "4",
+        "unit": "sets",
+        "evidence_tag": "[I]",
+        "source": "Local post-sedation policy, e.g. every 15 min x4, domain.md 7.1",
+    },
+    {
+        "key": "recovery_obs_second_every_minutes",
+        "label": "Recovery observations, second phase: every",
+        "value": "30",
+        "unit": "minutes",
+        "evidence_tag": "[I]",
+        "source": "Local post-sedation policy, e.g. every 30 min x2, domain.md 7.1",
+    },
+    {
+        "key": "recovery_obs_second_count",
+        "label": "Recovery observations, second phase: how many",
+        "value": "2",
+        "unit": "sets",
+        "evidence_tag": "[I]",
+        "source": "Local post-sedation policy, e.g. every 30 min x2, domain.md 7.1",
+    },
+    {
+        "key": "recovery_obs_then_every_minutes",
+        "label": "Recovery observations, then every",
+        "value": "60",
+        "unit": "minutes",
+        "evidence_tag": "[I]",
+        "source": "Local post-sedation policy, then hourly, domain.md 7.1; NEWS2 5+ needs at least hourly [R70]",
+    },
+    {
+        "key": "recovery_obs_grace_minutes",
+        "label": "Recovery observation counted as missed this long after it was due",
+        "value": "5",
+        "unit": "minutes",
+        "evidence_tag": "[I]",
+        "source": "Local default for the schedule of domain.md 7.1",
+    },
+    # Outcome thresholds (issue 14 item 12), domain.md 8.2.
+    {
+        "key": "odi_mdc_points",
+        "label": "ODI minimum detectable change",
+        "value": "10",
+        "unit": "ODI points",
+        "evidence_tag": "[S]",
+        "source": "ODI interpretation: minimum detectable change about 10 points, domain.md 8.2 [R75]",
+    },
+    {
+        "key": "rmdq_mdc_points",
+        "label": "RMDQ minimum detectable change",
+        "value": "5",
+        "unit": "RMDQ points",
+        "evidence_tag": "[A-instrument]",
+        "source": "RMDQ minimum detectable change 4-5 points, domain.md 8.2 [R76b]",
+    },
+    {
+        "key": "pain_important_fall_points",
+        "label": "Clinically important fall in pain",
+        "value": "1.5",
+        "unit": "NRS points",
+        "evidence_tag": "[E]",
+        "source": "VERTOS IV: a fall of 1.5 points or more, domain.md 8.2 [R20]",
+    },
 ]
 
 # The bounds of each rule: a value outside them is refused, in the admin and in a proposed change
@@ -251,4 +327,18 @@ BOUNDS: dict[str, tuple[str, str, str]] = {
     "diagnostic_standard_pct": ("50", "100", "diagnostic wait target"),
     # domain.md 9 / 5.1: RCR consent target 95% [A][R45]; 50-100% [I] local bound.
     "consent_quality_standard_pct": ("50", "100", "consent quality standard"),
+    # domain.md 7.1: post-sedation observations more often than NEWS2 asks [I]; local bounds [I], never
+    # less often than hourly while in recovery (NEWS2 5+ needs hourly [A][R70]).
+    "recovery_obs_first_every_minutes": ("5", "30", "first-phase observation interval"),
+    "recovery_obs_first_count": ("1", "8", "first-phase observation count"),
+    "recovery_obs_second_every_minutes": ("15", "60", "second-phase observation interval"),
+    "recovery_obs_second_count": ("0", "6", "second-phase observation count"),
+    "recovery_obs_then_every_minutes": ("15", "60", "later observation interval"),
+    "recovery_obs_grace_minutes": ("0", "15", "grace before an observation counts as missed"),
+    # domain.md 8.2: ODI minimum detectable change about 10 points [S][R75]; 5-15 [I] local bound.
+    "odi_mdc_points": ("5", "15", "ODI minimum detectable change"),
+    # domain.md 8.2: RMDQ minimum detectable change 4-5 points [R76b].
+    "rmdq_mdc_points": ("4", "5", "RMDQ minimum detectable change"),
+    # domain.md 8.2: VERTOS IV 1.5 points [E][R20]; 1-3 [I] local bound.
+    "pain_important_fall_points": ("1", "3", "clinically important fall in pain"),
 }

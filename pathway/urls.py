@@ -32,7 +32,13 @@ urlpatterns = [
     path("pathways/<int:pk>/referral/", referral_views.ReferralView.as_view(), name="referral"),
     path("pathways/<int:pk>/suitability/", suitability_views.SuitabilityAssessmentView.as_view(), name="suitability"),
     path("pathways/<int:pk>/mri/", mri_views.MriScanView.as_view(), name="mri"),
+    path("pathways/<int:pk>/mri/request/", mri_views.MriRequestView.as_view(), name="mri_request"),
     path("pathways/<int:pk>/pre_assessment/", pre_assessment_views.PreAssessmentView.as_view(), name="pre_assessment"),
+    path(
+        "pathways/<int:pk>/pre_assessment/medicines-letter.pdf",
+        pre_assessment_views.MedicinesLetterView.as_view(),
+        name="medicines_letter",
+    ),
     # The day and after (issue 5): stage forms plus their sub-pages.
     path("pathways/<int:pk>/procedure/", procedure_views.ProcedureView.as_view(), name="procedure"),
     path(
@@ -57,6 +63,11 @@ urlpatterns = [
         recovery_views.ObservationSetCreateView.as_view(),
         name="observation_set_add",
     ),
+    path(
+        "pathways/<int:pk>/recovery/escalations/<int:escalation_pk>/",
+        recovery_views.EscalationCloseView.as_view(),
+        name="escalation_close",
+    ),
     path("pathways/<int:pk>/recovery/discharge/", recovery_views.DischargeView.as_view(), name="discharge"),
     path(
         "pathways/<int:pk>/recovery/discharge-sheet.pdf",
@@ -64,6 +75,11 @@ urlpatterns = [
         name="discharge_sheet",
     ),
     path("pathways/<int:pk>/follow_up/", follow_up_views.FollowUpView.as_view(), name="follow_up"),
+    path(
+        "pathways/<int:pk>/follow_up/contacts/new/",
+        follow_up_views.UnscheduledContactCreateView.as_view(),
+        name="unscheduled_contact_add",
+    ),
     path(
         "pathways/<int:pk>/follow_up/complete/",
         follow_up_views.FollowUpCompleteView.as_view(),
@@ -87,7 +103,9 @@ access_log.register(
         "pathway:referral": access_log.pathway_page("referral form"),
         "pathway:suitability": access_log.pathway_page("suitability form"),
         "pathway:mri": access_log.pathway_page("MRI review form"),
+        "pathway:mri_request": access_log.pathway_page("imaging request form"),
         "pathway:pre_assessment": access_log.pathway_page("pre-assessment form"),
+        "pathway:medicines_letter": access_log.pathway_page("medicines letter"),
         "pathway:procedure": access_log.pathway_page("procedure form"),
         "pathway:safety_checklist": access_log.pathway_page("safety checklist"),
         "pathway:treated_level_add": access_log.pathway_page("treated level form"),
@@ -95,7 +113,9 @@ access_log.register(
         "pathway:complication_add": access_log.pathway_page("complication form"),
         "pathway:recovery": access_log.pathway_page("recovery form"),
         "pathway:observation_set_add": access_log.pathway_page("observation set form"),
+        "pathway:escalation_close": access_log.pathway_page("NEWS2 escalation form"),
         "pathway:discharge_sheet": access_log.pathway_page("discharge sheet"),
         "pathway:follow_up": access_log.pathway_page("follow-up form"),
+        "pathway:unscheduled_contact_add": access_log.pathway_page("unscheduled contact form"),
     }
 )

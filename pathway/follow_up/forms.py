@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from pathway.core.forms import VersionedModelForm
-from pathway.follow_up.models import FollowUp
+from pathway.follow_up.models import FollowUp, UnscheduledContact
+from pathway.outcomes import ODI_FIELDS
 from pathway.validators import bound_to_pain_scale
 
 
@@ -27,7 +28,9 @@ class FollowUpForm(VersionedModelForm):
             "method",
             "pain_rest",
             "pain_activity",
-            *[f"odi_{n}" for n in range(1, 11)],
+            "disability_instrument",
+            *ODI_FIELDS,
+            "rmdq_score",
             "analgesic_use",
             "new_fracture",
             "new_fracture_details",
@@ -59,3 +62,17 @@ class FollowUpForm(VersionedModelForm):
         if self._errors:
             for name, value in saved.items():
                 setattr(self.instance, name, value)
+
+
+class UnscheduledContactForm(VersionedModelForm):
+    """A contact that is not the 4-week review (domain.md 8.1)."""
+
+    class Meta:
+        model = UnscheduledContact
+        fields = ["contacted_on", "method", "reason", "pain_rest", "pain_activity", "notes"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 2}), "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("pain_rest", "pain_activity"):
+            bound_to_pain_scale(self.fields[name])

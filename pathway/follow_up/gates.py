@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from pathway.core.choices import Stage
 from pathway.core.gating import (
     Reason,
@@ -10,7 +12,31 @@ from pathway.core.gating import (
 )
 from pathway.core.models import Pathway
 from pathway.follow_up.models import FollowUpOutcome
-from pathway.scores import ODI_MIN_ANSWERED, ODI_SECTIONS
+
+
+def window_reasons(follow_up) -> list[Reason]:
+    """domain.md 8.1: the 4-week review is due follow_up_day days after the procedure, in a window of
+    -follow_up_window_before_days/+follow_up_window_after_days (rules, fixed at the discharge). Before
+    the window opens it cannot be completed: an early contact is an unscheduled contact instead."""
+    today = timezone.localdate()
+    opens = follow_up.window_opens_on
+    if today < opens:
+        return [
+            Reason(
+                f"The follow-up window opens on {opens:%-d %b %Y}: the 4-week review cannot be completed before "
+                "then. Record an earlier contact as an unscheduled contact.",
+                overridable=False,
+            )
+        ]
+    if follow_up.reviewed_on and follow_up.reviewed_on < opens:
+        return [
+            Reason(
+                f"The review date {follow_up.reviewed_on:%-d %b %Y} is before the follow-up window opened on "
+                f"{opens:%-d %b %Y}: record that contact as an unscheduled contact.",
+                overridable=False,
+            )
+        ]
+    return []
 
 
 def completion_reasons(pathway: Pathway) -> list[Reason]:
@@ -20,15 +46,14 @@ def completion_reasons(pathway: Pathway) -> list[Reason]:
     follow_up = stage_record(pathway, Stage.FOLLOW_UP)
     if follow_up is None:
         return missing_record(pathway, Stage.FOLLOW_UP)
-    reasons: list[Reason] = []
+    reasons: list[Reason] = window_reasons(follow_up)
     if not follow_up.reviewed_on:
         reasons.append(Reason("The date of the follow-up review is not recorded."))
     if follow_up.pain_rest is None or follow_up.pain_activity is None:
         reasons.append(Reason("Pain now, at rest and on activity, is not recorded."))
-    if follow_up.odi is None:
-        reasons.append(
-            Reason(f"The Oswestry Disability Index needs at least {ODI_MIN_ANSWERED} of its {ODI_SECTIONS} sections.")
-        )
+    disability = follow_up.disability_missing()
+    if disability:
+        reasons.append(Reason(disability))
     if not follow_up.analgesic_use:
         reasons.append(Reason("Analgesic use is not recorded."))
     if follow_up.new_fracture is None:

@@ -15,9 +15,9 @@ from pathway.core.models import (
     ClinicalRecord,
     Pathway,
     PathwayStatus,
-    int_range,
 )
 from pathway.core.querysets import NoHardDeleteQuerySet
+from pathway.outcomes import DisabilityInstrument, DisabilityScores
 from pathway.validators import not_in_future, pain_score_validators
 
 
@@ -61,35 +61,11 @@ class FollowUpOutcome(models.TextChoices):
     RE_REFERRED = "re_referred", "Re-referred (opens a new pathway)"
 
 
-# Oswestry Disability Index sections (Fairbank and Pynsent 2000, domain.md 8.2 [A-instrument][R75]).
-ODI_SECTIONS = [
-    "Pain intensity",
-    "Personal care",
-    "Lifting",
-    "Walking",
-    "Sitting",
-    "Standing",
-    "Sleeping",
-    "Sex life",
-    "Social life",
-    "Travelling",
-]
-ODI_ANSWER_CHOICES = [(n, str(n)) for n in range(6)]
+class FollowUp(ClinicalRecord, DisabilityScores):
+    """The 4-week review (domain.md 8.1-8.2), created at discharge with its due date and window.
 
-
-def _odi_field(number: int):
-    return models.PositiveSmallIntegerField(
-        f"ODI {number}: {ODI_SECTIONS[number - 1].lower()}",
-        null=True,
-        blank=True,
-        choices=ODI_ANSWER_CHOICES,
-        validators=int_range(0, 5),
-        help_text="0 = no difficulty, 5 = the worst; leave empty if the patient did not answer.",
-    )
-
-
-class FollowUp(ClinicalRecord):
-    """The 4-week review (domain.md 8.1-8.2), created at discharge with its due date and window."""
+    Pain and the disability score are measured against the baseline at suitability; the change is
+    stored when the review is saved (domain.md 8.2), so the dashboard reads it without recomputing."""
 
     pathway = models.OneToOneField(Pathway, on_delete=models.PROTECT, related_name="follow_up")
     due_on = models.DateField(editable=False)
@@ -103,16 +79,6 @@ class FollowUp(ClinicalRecord):
     pain_activity = models.PositiveSmallIntegerField(
         "pain on activity now (0-10)", null=True, blank=True, validators=pain_score_validators()
     )
-    odi_1 = _odi_field(1)
-    odi_2 = _odi_field(2)
-    odi_3 = _odi_field(3)
-    odi_4 = _odi_field(4)
-    odi_5 = _odi_field(5)
-    odi_6 = _odi_field(6)
-    odi_7 = _odi_field(7)
-    odi_8 = _odi_field(8)
-    odi_9 = _odi_field(9)
-    odi_10 = _odi_field(10)
     analgesic_use = models.CharField(max_length=15, choices=AnalgesicUse.choices, blank=True)
     new_fracture = models.BooleanField("new vertebral fracture since the procedure", null=True, blank=True)
     new_fracture_details = models.TextField("new fracture: level, date, symptoms", blank=True)
@@ -125,6 +91,17 @@ class FollowUp(ClinicalRecord):
     bone_health_confirmed = models.BooleanField("bone-health plan confirmed", default=False)
     outcome = models.CharField(max_length=15, choices=FollowUpOutcome.choices, blank=True)
     outcome_notes = models.TextField(blank=True)
+    # The change from the baseline at suitability (now - baseline: negative is better), stored at save.
+    pain_rest_change = models.SmallIntegerField(null=True, blank=True, editable=False)
+    pain_activity_change = models.SmallIntegerField(null=True, blank=True, editable=False)
+    disability_change = models.DecimalField(
+        "disability change (ODI % points or RMDQ points)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        editable=False,
+    )
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
@@ -160,8 +137,44 @@ class FollowUp(ClinicalRecord):
             errors["new_fracture_details"] = "Give the level, date and symptoms of the new fracture."
         if self.outcome == FollowUpOutcome.RE_REFERRED and not self.outcome_notes.strip():
             errors["outcome_notes"] = "Say why the patient is re-referred."
+        # domain.md 8.1: the review belongs in its window; an earlier contact is an unscheduled one.
+        if self.reviewed_on and self.window_opens_on and self.reviewed_on < self.window_opens_on:
+            errors["reviewed_on"] = (
+                f"The follow-up window opens on {self.window_opens_on:%-d %b %Y}: record an earlier contact "
+                "as an unscheduled contact."
+            )
+        baseline = self.baseline
+        if baseline is not None and baseline.disability_instrument != self.disability_instrument:
+            used = DisabilityInstrument(baseline.disability_instrument).label
+            errors["disability_instrument"] = f"The baseline used the {used}: use it again so the change can be measured."
         if errors:
             raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self.store_change()
+        super().save(*args, **kwargs)
+
+    def store_change(self) -> None:
+        """The change in pain and disability from the baseline at suitability (domain.md 8.2)."""
+        baseline = self.baseline
+        self.pain_rest_change = self.pain_activity_change = self.disability_change = None
+        if baseline is None:
+            return
+        if baseline.baseline_pain_rest is not None and self.pain_rest is not None:
+            self.pain_rest_change = self.pain_rest - baseline.baseline_pain_rest
+        if baseline.baseline_pain_activity is not None and self.pain_activity is not None:
+            self.pain_activity_change = self.pain_activity - baseline.baseline_pain_activity
+        if baseline.disability_instrument == self.disability_instrument:
+            before, after = baseline.disability_score, self.disability_score
+            if before is not None and after is not None:
+                self.disability_change = after - before
+
+    @property
+    def baseline(self):
+        """The suitability assessment holding the baseline, or None."""
+        if not self.pathway_id:
+            return None
+        return getattr(self.pathway, "suitability", None)
 
     def status_on(self, today: datetime.date) -> str:
         if self.completed_at:
@@ -177,18 +190,6 @@ class FollowUp(ClinicalRecord):
         return self.status_on(timezone.localdate())
 
     @property
-    def odi_answers(self) -> list[int | None]:
-        return [getattr(self, f"odi_{n}") for n in range(1, 11)]
-
-    @property
-    def odi(self):
-        """The scored ODI, or None when too few sections are answered to score."""
-        try:
-            return scores.odi(self.odi_answers)
-        except scores.OdiIncomplete:
-            return None
-
-    @property
     def baseline_pain(self) -> int | None:
         suitability = getattr(self.pathway, "suitability", None)
         return suitability.pain_score if suitability else None
@@ -199,3 +200,28 @@ class FollowUp(ClinicalRecord):
         if self.pain_activity is None or self.baseline_pain is None:
             return None
         return scores.pain_change(baseline=self.baseline_pain, now=self.pain_activity)
+
+
+class UnscheduledContact(ClinicalRecord):
+    """A contact with the patient after discharge that is not the 4-week review: a telephone call
+    before the window opens, a worried patient ringing in (domain.md 8.1: the review has its window;
+    an early contact is recorded, and is not the follow-up)."""
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="unscheduled_contacts")
+    contacted_on = models.DateField(default=timezone.localdate, validators=[not_in_future])
+    method = models.CharField(max_length=10, choices=FollowUpMethod.choices)
+    reason = models.TextField("reason for the contact")
+    pain_rest = models.PositiveSmallIntegerField(
+        "pain at rest (0-10)", null=True, blank=True, validators=pain_score_validators()
+    )
+    pain_activity = models.PositiveSmallIntegerField(
+        "pain on activity (0-10)", null=True, blank=True, validators=pain_score_validators()
+    )
+    notes = models.TextField("what was said and done", blank=True)
+
+    class Meta:
+        verbose_name = "unscheduled contact"
+        ordering = ["contacted_on", "id"]
+
+    def __str__(self) -> str:
+        return f"Unscheduled contact on {self.contacted_on:%d %b %Y} for pathway {self.pathway_id}"

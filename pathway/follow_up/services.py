@@ -14,7 +14,8 @@ from pathway.core.choices import ExitState, Stage
 from pathway.core.models import Pathway, rule_values
 from pathway.core.services import check_stage_open, require_perm, save_versioned
 from pathway.follow_up import gates as follow_up_gates
-from pathway.follow_up.models import FollowUp, FollowUpOutcome
+from pathway.follow_up.models import FollowUp, FollowUpOutcome, UnscheduledContact
+from pathway.outcomes import DisabilityInstrument
 from pathway.referral.services import open_pathway, re_referral_for
 
 logger = logging.getLogger(__name__)
@@ -27,8 +28,11 @@ def new_follow_up(pathway: Pathway):
     procedure = workflow.stage_record(pathway, Stage.PROCEDURE)
     day = procedure.procedure_day if procedure else timezone.localdate()
     due = day + datetime.timedelta(days=int(rules["follow_up_day"]))
+    baseline = workflow.stage_record(pathway, Stage.SUITABILITY)
     return FollowUp(
         pathway=pathway,
+        # The same instrument as the baseline, so the change can be measured (domain.md 8.2).
+        disability_instrument=baseline.disability_instrument if baseline else DisabilityInstrument.ODI,
         due_on=due,
         window_opens_on=due - datetime.timedelta(days=int(rules["follow_up_window_before_days"])),
         window_closes_on=due + datetime.timedelta(days=int(rules["follow_up_window_after_days"])),
@@ -63,3 +67,14 @@ def complete_follow_up(*, acting_user, pathway: Pathway) -> Pathway | None:
     workflow.close(pathway=pathway, exit_state=ExitState.COMPLETED, acting_user=acting_user, reason=reason)
     logger.info("follow_up.completed pathway=%s user=%s", pathway.pk, acting_user.pk)
     return new_pathway
+
+
+@transaction.atomic
+def add_unscheduled_contact(*, acting_user, pathway: Pathway, contact: UnscheduledContact) -> UnscheduledContact:
+    """Record a contact after discharge that is not the 4-week review (domain.md 8.1)."""
+    require_perm(acting_user, roles.RECORD_FOLLOW_UP)
+    check_stage_open(pathway, Stage.FOLLOW_UP)
+    contact.pathway = pathway
+    save_versioned(instance=contact, expected_version=None, acting_user=acting_user)
+    logger.info("follow_up.unscheduled_contact pathway=%s user=%s", pathway.pk, acting_user.pk)
+    return contact

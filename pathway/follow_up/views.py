@@ -9,10 +9,13 @@ from django.urls import reverse
 from accounts import roles
 from pathway import workflow
 from pathway.core.choices import Stage
-from pathway.core.stage_views import DayActionView, StageFormView, show_workflow_errors
+from pathway.core.models import rule_values
+from pathway.core.stage_views import DayActionView, DaySubFormView, StageFormView, show_workflow_errors
 from pathway.follow_up import gates as follow_up_gates
 from pathway.follow_up import services as follow_up_services
-from pathway.follow_up.forms import FollowUpForm
+from pathway.follow_up.forms import FollowUpForm, UnscheduledContactForm
+from pathway.follow_up.models import UnscheduledContact
+from pathway.outcomes import changes
 
 
 class FollowUpView(StageFormView):
@@ -39,8 +42,32 @@ class FollowUpView(StageFormView):
                 and self.record.pk is not None
             ),
             complications=list(self.pathway.complications.select_related("risk")),
+            unscheduled_contacts=list(self.pathway.unscheduled_contacts.order_by("contacted_on", "id")),
+            can_add_contact=self.pathway.is_open and self.can_edit,
+            baseline=self.record.baseline,
         )
+        # What the procedure did, from the saved review against the baseline (domain.md 8.2).
+        saved = self.record if self.record.pk else None
+        context["changes"] = changes(self.record.baseline, saved, rule_values()) if saved and self.record.baseline else []
         return context
+
+
+class UnscheduledContactCreateView(DaySubFormView):
+    """A contact after discharge that is not the 4-week review (domain.md 8.1)."""
+
+    form_class = UnscheduledContactForm
+    title = "Add an unscheduled contact"
+    back_url_name = "pathway:follow_up"
+    record_permission = roles.RECORD_FOLLOW_UP
+
+    def new_instance(self):
+        return UnscheduledContact(pathway=self.pathway)
+
+    def save(self, form) -> list[str]:
+        follow_up_services.add_unscheduled_contact(
+            acting_user=self.request.user, pathway=self.pathway, contact=form.instance
+        )
+        return []
 
 
 class FollowUpCompleteView(DayActionView):

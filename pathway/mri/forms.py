@@ -7,7 +7,7 @@ from django.forms import inlineformset_factory
 
 from pathway.core.choices import Level
 from pathway.core.forms import RowsFormSet, VersionedModelForm
-from pathway.mri.models import MriLevelFinding, MriScan
+from pathway.mri.models import MriLevelFinding, MriRequest, MriScan
 
 
 class MriScanForm(VersionedModelForm):
@@ -15,6 +15,15 @@ class MriScanForm(VersionedModelForm):
         model = MriScan
         fields = ["modality", "safety_screen_done", "scanned_on", "accession_number", "reported_by", "report"]
         widgets = {"report": forms.Textarea(attrs={"rows": 4})}
+
+
+class MriRequestForm(VersionedModelForm):
+    """The imaging request; the diagnostic wait runs from its date (domain.md 9 [R82])."""
+
+    class Meta:
+        model = MriRequest
+        fields = ["requested_on", "requested_by", "modality", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
 
 class MriLevelFindingForm(forms.ModelForm):

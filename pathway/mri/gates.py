@@ -13,14 +13,15 @@ from pathway.core.gating import (
 )
 from pathway.core.models import Pathway, rule_values
 from pathway.mri.selectors import findings
-from pathway.suitability.gates import suitability_items
+from pathway.suitability.gates import baseline_items, suitability_items
 
 
 def gate_pre_assessment(pathway: Pathway) -> list[Reason]:
     """G2 (domain.md 2.4): suitable, unhealed concordant fracture on MRI, MDT agreed, no absolute
     contraindication, failed conservative management, local thresholds met or overridden."""
     rules = rule_values()
-    items = suitability_items(pathway, rules, full=True) + mri_items(pathway)
+    items = suitability_items(pathway, rules, full=True) + mri_items(pathway) + request_items(pathway)
+    items += baseline_items(pathway)
     return unmet(items)
 
 
@@ -32,3 +33,12 @@ def mri_items(pathway: Pathway) -> list[ChecklistItem]:
     if not levels:
         return [checklist_item("", "No MRI level shows oedema concordant with the examination.")]
     return [checklist_item(f"MRI shows an unhealed fracture concordant with the exam at {', '.join(levels)}", None)]
+
+
+def request_items(pathway: Pathway) -> list[ChecklistItem]:
+    """The request date is recorded: the 6-week diagnostic wait runs from it (domain.md 3 metric,
+    domain.md 9 [A][R82])."""
+    request = getattr(pathway, "mri_request", None)
+    if request is None:
+        return [checklist_item("", "The date the imaging was requested is not recorded.")]
+    return [checklist_item(f"Imaging requested on {request.requested_on:%-d %b %Y}", None)]

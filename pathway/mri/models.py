@@ -47,8 +47,36 @@ class MriScan(ClinicalRecord):
         errors: dict[str, str] = {}
         if self.modality == ImagingModality.MRI and not self.safety_screen_done:
             errors["safety_screen_done"] = "An MRI needs the MRI safety screen."
+        request = getattr(self.pathway, "mri_request", None) if self.pathway_id else None
+        if request is not None and self.scanned_on and self.scanned_on < request.requested_on:
+            errors["scanned_on"] = f"The scan cannot be before the request ({request.requested_on:%-d %b %Y})."
         if errors:
             raise ValidationError(errors)
+
+
+class MriRequest(ClinicalRecord):
+    """The imaging request: the 6-week diagnostic wait runs from its date to the scan (domain.md 3
+    metric, domain.md 9 diagnostic wait [A][R82]), not from the day the pathway reached this stage."""
+
+    pathway = models.OneToOneField(Pathway, on_delete=models.PROTECT, related_name="mri_request")
+    requested_on = models.DateField("date the imaging was requested", validators=[not_in_future])
+    requested_by = models.CharField(max_length=200)
+    modality = models.CharField(max_length=20, choices=ImagingModality.choices, default=ImagingModality.MRI)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "imaging request"
+
+    def __str__(self) -> str:
+        return f"{self.get_modality_display()} requested {self.requested_on:%d %b %Y} for pathway {self.pathway_id}"
+
+    def clean(self):
+        referral = getattr(self.pathway, "referral_received_on", None) if self.pathway_id else None
+        if referral and self.requested_on and self.requested_on < referral:
+            raise ValidationError({"requested_on": "The request cannot be before the referral was received."})
+        scan = getattr(self.pathway, "mri", None) if self.pathway_id else None
+        if scan is not None and scan.pk and self.requested_on and self.requested_on > scan.scanned_on:
+            raise ValidationError({"requested_on": "The request cannot be after the scan."})
 
 
 class Oedema(models.TextChoices):

@@ -25,6 +25,7 @@ class Restart:
     medicine: str
     restart_on: object  # date or None
     advice: str
+    last_dose_on: object = None  # the patient's own last dose before the procedure (the stop date)
 
 
 def restart_plan(pathway: Pathway) -> list[Restart]:
@@ -39,7 +40,7 @@ def restart_plan(pathway: Pathway) -> list[Restart]:
             advice = medicine.clinician_plan.strip() or "Ask the team before you take this again."
             rows.append(Restart(medicine.name, None, advice))
         else:
-            rows.append(Restart(medicine.name, plan.restart_on, plan.restart_advice))
+            rows.append(Restart(medicine.name, plan.restart_on, plan.restart_advice, plan.last_dose_on))
     return rows
 
 

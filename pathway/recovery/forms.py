@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from pathway.core.forms import VersionedModelForm
-from pathway.recovery.models import ObservationSet, Recovery
+from pathway.recovery.models import Escalation, ObservationSet, Recovery
 from pathway.validators import bound_to_pain_scale
 
 
@@ -75,3 +75,17 @@ class DischargeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Override reason (consultants only, when a criterion is not met)",
     )
+
+
+class EscalationForm(VersionedModelForm):
+    """Closing a NEWS2 escalation: who was called, when, and the outcome (RCP Chart 4 [A][R70])."""
+
+    class Meta:
+        model = Escalation
+        fields = ["called_who", "called_at", "outcome", "outcome_notes"]
+        widgets = {"outcome_notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("called_who", "called_at", "outcome"):
+            self.fields[name].required = True

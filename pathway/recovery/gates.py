@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
+
 from pathway.core.choices import Stage
 from pathway.core.gating import (
     ChecklistItem,
@@ -91,6 +93,7 @@ def discharge_items(pathway: Pathway) -> list[ChecklistItem]:
             else "No responsible adult is confirmed to take the patient home and stay overnight.",
         )
     )
+    items += escalation_items(recovery)
     # 7. Discharge advice given, including the anticoagulant restart plan [L][I].
     missing = recovery.advice_missing()
     items.append(
@@ -100,6 +103,28 @@ def discharge_items(pathway: Pathway) -> list[ChecklistItem]:
         )
     )
     return items
+
+
+def escalation_items(recovery) -> list[ChecklistItem]:
+    """Every urgent or emergency NEWS2 escalation closed: who was called, when, and the outcome
+    (RCP Chart 4 [A][R70], domain.md 7.1). Not overridable: a discharge never leaves one open."""
+    escalations = list(recovery.escalations.select_related("observation"))
+    open_ones = [e for e in escalations if e.closed_at is None]
+    if not open_ones:
+        label = f"{len(escalations)} NEWS2 escalation(s) closed" if escalations else "No NEWS2 escalation"
+        return [checklist_item(label, None)]
+    return [
+        checklist_item(
+            "",
+            Reason(
+                f"The {e.band_label} NEWS2 escalation (score {e.news2_total} at "
+                f"{timezone.localtime(e.observation.taken_at):%H:%M}) is not closed: record who was called, "
+                "when, and the outcome.",
+                overridable=False,
+            ),
+        )
+        for e in open_ones
+    ]
 
 
 def gate_follow_up(pathway: Pathway) -> list[Reason]:

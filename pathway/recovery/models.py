@@ -238,6 +238,58 @@ class ObservationSet(ClinicalRecord):
         return False
 
 
+class EscalationOutcome(models.TextChoices):
+    REVIEWED = "reviewed", "Reviewed; recovery continues with closer observations"
+    TREATED = "treated", "Treated; observations improving"
+    HIGHER_CARE = "higher_care", "Moved to a higher level of care"
+    ADMITTED = "admitted", "Admitted to a ward"
+
+
+class Escalation(ClinicalRecord):
+    """An urgent or emergency NEWS2 response (RCP Chart 4 [A][R70], domain.md 7.1), opened by the
+    observation set that triggered it and closed when the nurse records who was called, when, and
+    the outcome. Discharge waits until every escalation is closed (pathway/recovery/gates.py)."""
+
+    recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="escalations")
+    observation = models.OneToOneField(ObservationSet, on_delete=models.PROTECT, related_name="escalation")
+    news2_total = models.PositiveSmallIntegerField(editable=False)
+    band = models.CharField(max_length=10, editable=False)
+    called_who = models.CharField("who was called (name and role)", max_length=200, blank=True)
+    called_at = models.DateTimeField("when they were called", null=True, blank=True)
+    outcome = models.CharField(max_length=15, choices=EscalationOutcome.choices, blank=True)
+    outcome_notes = models.TextField("what was done", blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = "NEWS2 escalation"
+        ordering = ["observation__taken_at", "id"]
+
+    def __str__(self) -> str:
+        return f"NEWS2 {self.news2_total} escalation for recovery {self.recovery_id}"
+
+    @property
+    def band_label(self) -> str:
+        return "emergency" if self.band == scores.ResponseBand.HIGH else "urgent"
+
+    def clean(self):
+        errors: dict[str, str] = {}
+        if not self.called_who.strip():
+            errors["called_who"] = "Say who was called."
+        if self.called_at is None:
+            errors["called_at"] = "Say when they were called."
+        elif self.observation_id and self.called_at < self.observation.taken_at - datetime.timedelta(minutes=5):
+            errors["called_at"] = "The call cannot be before the observations that triggered it."
+        elif self.called_at > timezone.now() + datetime.timedelta(minutes=5):
+            errors["called_at"] = "This time is in the future."
+        if not self.outcome:
+            errors["outcome"] = "Record the outcome."
+        if errors:
+            raise ValidationError(errors)
+
+
 class DischargeSheet(models.Model):
     """The discharge advice sheet as printed at the discharge, stored with its SHA-256 and served as
     stored (design.md 9: reading never writes; the document is made when its event happens)."""

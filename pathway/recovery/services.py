@@ -16,7 +16,7 @@ from pathway.core.services import check_stage_open, require_perm, save_stage_rec
 from pathway.follow_up.services import new_follow_up
 from pathway.recovery import discharge_sheet
 from pathway.recovery import gates as recovery_gates
-from pathway.recovery.models import Recovery
+from pathway.recovery.models import Escalation, Recovery
 from pathway.scores import ResponseBand
 
 logger = logging.getLogger(__name__)
@@ -43,12 +43,39 @@ def add_observation_set(*, acting_user, pathway: Pathway, observation) -> list[s
     news2 = observation.news2
     if news2.response.band not in (ResponseBand.ZERO, ResponseBand.LOW):
         alerts.append(f"NEWS2 {news2.total}: {news2.response.action}")
+    if news2.response.band in ESCALATING_BANDS:
+        # RCP Chart 4 [A][R70]: 5 or more is an urgent response, 7 or more an emergency one. The
+        # escalation is a record to close (who was called, when, the outcome), not only a message.
+        escalation = Escalation(
+            recovery=recovery, observation=observation, news2_total=news2.total, band=news2.response.band
+        )
+        save_versioned(instance=escalation, expected_version=None, acting_user=acting_user)
+        alerts.append("An escalation is open: record who was called, when, and the outcome before discharge.")
     if observation.has_leg_checks:
         first = recovery.observations.filter(left_leg_power__isnull=False).order_by("taken_at", "id").first()
         if first and first.pk != observation.pk and observation.legs_worse_than(first):
             alerts.append("Leg power or sensation is worse than at the first check: escalate to the operator now.")
     logger.info("recovery.observations_added recovery=%s user=%s", recovery.pk, acting_user.pk)
     return alerts
+
+
+# NEWS2 bands that open an escalation record: urgent (5+) and emergency (7+), RCP Chart 4 [A][R70].
+ESCALATING_BANDS = (ResponseBand.MEDIUM, ResponseBand.HIGH)
+
+
+@transaction.atomic
+def close_escalation(*, acting_user, pathway: Pathway, escalation: Escalation, expected_version: int) -> Escalation:
+    """Record who was called, when, and the outcome; the escalation is then closed (domain.md 7.1)."""
+    require_perm(acting_user, roles.RECORD_RECOVERY)
+    check_stage_open(pathway, Stage.RECOVERY)
+    if escalation.recovery.pathway_id != pathway.pk:
+        raise PermissionDenied
+    escalation.full_clean()
+    escalation.closed_at = timezone.now()
+    escalation.closed_by = acting_user
+    save_versioned(instance=escalation, expected_version=expected_version, acting_user=acting_user)
+    logger.info("recovery.escalation_closed escalation=%s user=%s", escalation.pk, acting_user.pk)
+    return escalation
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import roles
 from pathway import workflow
@@ -15,8 +16,10 @@ from pathway.core.stage_views import VIEW_PATHWAY, DayActionView, DaySubFormView
 from pathway.recovery import discharge_sheet as recovery_discharge_sheet
 from pathway.recovery import gates as recovery_gates
 from pathway.recovery import services as recovery_services
-from pathway.recovery.forms import DischargeForm, ObservationSetForm, RecoveryForm
-from pathway.recovery.models import ObservationSet
+from pathway.core.models import rule_values
+from pathway.recovery import schedule as recovery_schedule
+from pathway.recovery.forms import DischargeForm, EscalationForm, ObservationSetForm, RecoveryForm
+from pathway.recovery.models import Escalation, ObservationSet
 
 
 class RecoveryView(StageFormView):
@@ -43,6 +46,20 @@ class RecoveryView(StageFormView):
             procedure=workflow.stage_record(self.pathway, Stage.PROCEDURE),
         )
         context["discharge_reasons"] = [i.reason for i in context["discharge_items"] if not i.met]
+        if recovery is not None:
+            slots = recovery_schedule.timetable(
+                arrived_at=recovery.arrived_at,
+                taken=[o.taken_at for o in context["observations"]],
+                rules=rule_values(),
+                now=timezone.now(),
+                discharged_at=recovery.discharged_at,
+            )
+            context.update(
+                timetable=slots,
+                next_due=recovery_schedule.next_due(slots) if recovery.discharged_at is None else None,
+                missed=sum(1 for s in slots if s.missed),
+                escalations=list(recovery.escalations.select_related("observation", "closed_by")),
+            )
         return context
 
     def form_valid(self, form):
@@ -77,6 +94,32 @@ class ObservationSetCreateView(DaySubFormView):
         return recovery_services.add_observation_set(
             acting_user=self.request.user, pathway=self.pathway, observation=form.instance
         )
+
+
+class EscalationCloseView(DaySubFormView):
+    """Close a NEWS2 escalation: who was called, when, and the outcome."""
+
+    form_class = EscalationForm
+    title = "Close a NEWS2 escalation"
+    back_url_name = "pathway:recovery"
+    record_permission = roles.RECORD_RECOVERY
+
+    def new_instance(self):
+        escalation = Escalation.objects.filter(
+            pk=self.kwargs["escalation_pk"], recovery__pathway=self.pathway
+        ).select_related("observation").first()
+        if escalation is None:
+            raise Http404("No such escalation on this pathway.")
+        return escalation
+
+    def save(self, form) -> list[str]:
+        recovery_services.close_escalation(
+            acting_user=self.request.user,
+            pathway=self.pathway,
+            escalation=form.instance,
+            expected_version=form.submitted_version,
+        )
+        return []
 
 
 class DischargeView(DayActionView):

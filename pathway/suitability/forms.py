@@ -12,7 +12,10 @@ from pathway.suitability.models import (
     RELATIVE_CONTRAINDICATIONS,
     SuitabilityAssessment,
 )
+from pathway.outcomes import ODI_FIELDS
 from pathway.validators import bound_to_pain_scale
+
+BASELINE_FIELDS = ["baseline_pain_rest", "baseline_pain_activity", "disability_instrument", *ODI_FIELDS, "rmdq_score"]
 
 
 class SuitabilityAssessmentForm(VersionedModelForm):
@@ -46,6 +49,8 @@ class SuitabilityAssessmentForm(VersionedModelForm):
             "bone_health_details",
             "outcome",
             "outcome_notes",
+            # The outcome baseline (domain.md 8.2), measured again at the 4-week follow-up.
+            *BASELINE_FIELDS,
         ]
         widgets = {
             field: forms.Textarea(attrs={"rows": 2})
@@ -61,4 +66,5 @@ class SuitabilityAssessmentForm(VersionedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        bound_to_pain_scale(self.fields["pain_score"])
+        for name in ("pain_score", "baseline_pain_rest", "baseline_pain_activity"):
+            bound_to_pain_scale(self.fields[name])

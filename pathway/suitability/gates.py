@@ -129,6 +129,18 @@ def suitability_items(pathway: Pathway, rules: dict, *, full: bool) -> list[Chec
     return items
 
 
+def baseline_items(pathway: Pathway) -> list[ChecklistItem]:
+    """The outcome baseline (domain.md 8.2): pain at rest and on activity, and the ODI or RMDQ, so
+    the follow-up can measure what the procedure did. Overridable: a patient may be unable to answer."""
+    suitability = stage_record(pathway, Stage.SUITABILITY)
+    if suitability is None:
+        return []
+    missing = suitability.baseline_missing()
+    if missing:
+        return [checklist_item("", reason) for reason in missing]
+    return [checklist_item(f"Outcome baseline recorded ({suitability.disability_display()})", None)]
+
+
 def derived_relative_contraindications(pathway: Pathway, suitability, rules: dict) -> list[str]:
     """Relative contraindications that follow from the record (domain.md 2.2, 3 [S][R12][R91])."""
     found = []

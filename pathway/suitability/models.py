@@ -15,6 +15,7 @@ from pathway.core.models import (
     Pathway,
     check_choices,
 )
+from pathway.outcomes import DisabilityScores
 from pathway.validators import not_in_future, pain_score_validators
 
 
@@ -68,8 +69,11 @@ CONSERVATIVE_FAILURE_REASONS = [
 ]
 
 
-class SuitabilityAssessment(ClinicalRecord):
-    """NICE TA279 1.1 criteria and the fields of domain.md 2.3, recorded by a radiologist."""
+class SuitabilityAssessment(ClinicalRecord, DisabilityScores):
+    """NICE TA279 1.1 criteria and the fields of domain.md 2.3, recorded by a radiologist.
+
+    It also holds the outcome baseline (domain.md 8.2): pain at rest and on activity, and the ODI (or
+    RMDQ), against which the 4-week follow-up measures the change."""
 
     pathway = models.OneToOneField(Pathway, on_delete=models.PROTECT, related_name="suitability")
     assessed_on = models.DateField(default=timezone.localdate, validators=[not_in_future])
@@ -104,6 +108,14 @@ class SuitabilityAssessment(ClinicalRecord):
     bone_health_details = models.TextField("bone-health details", blank=True)
     outcome = models.CharField(max_length=20, choices=SuitabilityOutcome.choices)
     outcome_notes = models.TextField(blank=True)
+    # The outcome baseline (domain.md 8.2: rest and activity pain recorded separately [R76c]); the
+    # disability instrument and its answers come from DisabilityScores.
+    baseline_pain_rest = models.PositiveSmallIntegerField(
+        "baseline pain at rest (0-10)", null=True, blank=True, validators=pain_score_validators()
+    )
+    baseline_pain_activity = models.PositiveSmallIntegerField(
+        "baseline pain on activity (0-10)", null=True, blank=True, validators=pain_score_validators()
+    )
 
     class Meta:
         verbose_name = "suitability assessment"
@@ -141,3 +153,13 @@ class SuitabilityAssessment(ClinicalRecord):
 
     def suspected_levels_display(self) -> str:
         return ", ".join(sorted(self.suspected_levels, key=Level.sort_key))
+
+    def baseline_missing(self) -> list[str]:
+        """What the outcome baseline still lacks (domain.md 8.2)."""
+        missing = []
+        if self.baseline_pain_rest is None or self.baseline_pain_activity is None:
+            missing.append("The baseline pain, at rest and on activity, is not recorded.")
+        disability = self.disability_missing()
+        if disability:
+            missing.append(f"Baseline: {disability[0].lower()}{disability[1:]}")
+        return missing
