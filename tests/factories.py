@@ -97,11 +97,26 @@ class SuitabilityAssessmentFactory(factory.django.DjangoModelFactory):
     spinal_surgery_access = True
     bone_health_plan = "referred"
     outcome = "suitable"
+    # The outcome baseline (domain.md 8.2): ODI 34 of 45 answered = 75.6% (severe).
+    baseline_pain_rest = 6
+    baseline_pain_activity = 8
+    disability_instrument = "odi"
+    odi_1 = 4
+    odi_2 = 3
+    odi_3 = 4
+    odi_4 = 4
+    odi_5 = 3
+    odi_6 = 4
+    odi_7 = 4
+    odi_8 = None
+    odi_9 = 4
+    odi_10 = 4
 
 
 class MriScanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "pathway.MriScan"
+        skip_postgeneration_save = True
 
     pathway = factory.SubFactory(PathwayFactory)
     modality = "mri"
@@ -110,6 +125,23 @@ class MriScanFactory(factory.django.DjangoModelFactory):
     accession_number = factory.Sequence(lambda n: f"RAD{n:06d}")
     reported_by = "Dr Menon"
     report = "Acute wedge fracture of T12 with marrow oedema on STIR; old healed L3 fracture."
+
+    @factory.post_generation
+    def request(obj, create, extracted, **kwargs):
+        """The imaging request, 10 days before the scan, unless the pathway has one or request=False."""
+        if create and extracted is not False and not obj.pathway.__class__.objects.filter(
+            pk=obj.pathway_id, mri_request__isnull=False
+        ).exists():
+            MriRequestFactory(pathway=obj.pathway, requested_on=obj.scanned_on - datetime.timedelta(days=10))
+
+
+class MriRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pathway.MriRequest"
+
+    pathway = factory.SubFactory(PathwayFactory, current_stage="mri")
+    requested_on = factory.LazyFunction(_days_ago(17))
+    requested_by = "Dr Carter"
 
 
 class MriLevelFindingFactory(factory.django.DjangoModelFactory):

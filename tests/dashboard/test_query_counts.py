@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from pathway.models import ExitState, Stage
 from tests.dashboard.helpers import add_record, local, make_pathway
-from tests.factories import ConsentRecordFactory, FollowUpFactory, PreAssessmentFactory
+from tests.factories import ConsentRecordFactory, FollowUpFactory, MriRequestFactory, PreAssessmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,8 @@ def populate(n: int, actor) -> None:
             )
         make_pathway(stage=Stage.PROCEDURE, planned_procedure_on=today)
         make_pathway(stage=Stage.RECOVERY)
+        waiting = make_pathway(stage=Stage.MRI)
+        MriRequestFactory(pathway=waiting, requested_on=long_ago)  # on the longest-waits list
         recorded = make_pathway(stage=Stage.MRI)
         add_record(recorded, Stage.MRI)
         make_pathway(stage=Stage.PROCEDURE, exit_state=ExitState.DID_NOT_ATTEND)

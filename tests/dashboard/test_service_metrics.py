@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from dashboard import service_metrics
-from pathway.models import CHECKLIST_ITEMS, Pathway, Stage
+from pathway.models import CHECKLIST_ITEMS, FollowUp, Pathway, Stage
 from tests.dashboard.helpers import make_pathway
 from tests.factories import (
     ComplicationFactory,
     FollowUpFactory,
+    MriRequestFactory,
+    MriScanFactory,
     ProcedureFactory,
     SafetyChecklistItemFactory,
     SuitabilityAssessmentFactory,
@@ -81,17 +84,55 @@ def test_checklist_completeness(reference_data, radiologist):
     assert result.share_complete == pytest.approx(100 / 3)
 
 
-def test_mri_waits_against_the_six_week_standard(reference_data):
+def test_mri_waits_run_from_the_request_date(reference_data):
+    """domain.md 9 [R82]: request to scan, not the day the pathway reached the MRI stage. Waiting:
+    requests 10, 41, 42 and 70 days ago, plus one with no request date (not measured); everyone
+    entered the stage today, which no longer matters."""
     today = timezone.localdate()
     rules = service_metrics_rules()
     for days in (10, 41, 42, 70):
         p = make_pathway(stage=Stage.MRI)
-        Pathway.objects.filter(pk=p.pk).update(stage_entered_at=timezone.now() - datetime.timedelta(days=days))
+        MriRequestFactory(pathway=p, requested_on=today - datetime.timedelta(days=days))
+    make_pathway(stage=Stage.MRI)
     result = service_metrics.mri_waits(Pathway.objects.all(), today=today, rules=rules)
-    assert (result.waiting, result.within, result.over) == (4, 2, 2)
+    assert (result.waiting, result.within, result.over, result.no_request_date) == (5, 2, 2, 1)
     assert result.share_within == pytest.approx(50.0)
+    assert [p.mri_request.requested_on for p in result.longest] == [
+        today - datetime.timedelta(days=70),
+        today - datetime.timedelta(days=42),
+    ]
     assert result.standard_pct == 99
     assert result.meets_standard is False
+
+
+def test_completed_mri_waits(reference_data):
+    """Scanned 41 days (within) and 42 days (6 weeks: not within) after the request, and 5 days after."""
+    today = timezone.localdate()
+    for waited in (5, 41, 42):
+        p = make_pathway(stage=Stage.PRE_ASSESSMENT)
+        MriRequestFactory(pathway=p, requested_on=today - datetime.timedelta(days=50))
+        MriScanFactory(pathway=p, scanned_on=today - datetime.timedelta(days=50 - waited))
+    MriScanFactory(pathway=make_pathway(stage=Stage.PRE_ASSESSMENT), request=False)  # no request: not measured
+    result = service_metrics.mri_waits(Pathway.objects.all(), today=today, rules=service_metrics_rules())
+    assert (result.completed, result.completed_within) == (3, 2)
+    assert result.share_completed_within == pytest.approx(200 / 3)
+    assert result.completed_meets_standard is False
+    assert result.waiting == 0
+
+
+def test_share_with_a_clinically_important_disability_improvement(reference_data):
+    """ODI falls of 57.8 and 10.0 points count (minimum detectable change 10); 9.9 does not; an RMDQ
+    fall of 5 counts (5), of 4 does not. A review not completed is not counted."""
+    rows = [("odi", "-57.8", True), ("odi", "-10.0", True), ("odi", "-9.9", True), ("rmdq", "-5", True)]
+    rows += [("rmdq", "-4", True), ("odi", "-30", False)]
+    for instrument, change, done in rows:
+        follow_up = FollowUpFactory(recorded=True, disability_instrument=instrument)
+        FollowUp.objects.filter(pk=follow_up.pk).update(
+            disability_change=Decimal(change), completed_at=timezone.now() if done else None
+        )
+    result = service_metrics.outcomes(Pathway.objects.all())
+    assert (result.with_disability_change, result.disability_improved) == (5, 3)
+    assert result.share_disability_improved == pytest.approx(60.0)
 
 
 def test_overdue_follow_ups(reference_data):

@@ -34,6 +34,13 @@ def suitability(**changes) -> dict:
         "spinal_surgery_access": "on",
         "bone_health_plan": "referred",
         "outcome": "suitable",
+        # The outcome baseline (domain.md 8.2): ODI 34 of 45 answered sections.
+        "baseline_pain_rest": "6",
+        "baseline_pain_activity": "8",
+        "disability_instrument": "odi",
+        **{f"odi_{n}": "4" for n in range(1, 11) if n not in (2, 5, 8)},
+        "odi_2": "3",
+        "odi_5": "3",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}

@@ -159,6 +159,7 @@ def test_g2_missing_records(reference_data):
     assert mri_gates.gate_pre_assessment(pathway) == [
         "Suitability assessment not yet recorded.",
         "MRI review not yet recorded.",
+        "The date the imaging was requested is not recorded.",
     ]
 
 

@@ -181,7 +181,7 @@ def test_discharge_sheet_has_the_patients_restart_dates(reference_data):
     assert "Apixaban" in text
     assert f"{restart:%A} {restart.day} {restart:%B %Y}" in " ".join(text.split())
     assert "Do not drive for 24 hours" in text
-    assert "Do not take aspirin for 24 hours" in text
+    assert "Do not take aspirin, or anything that contains aspirin, for 24 hours" in " ".join(text.split())
     due = timezone.localdate() + datetime.timedelta(days=28)
     assert f"{due.day} {due:%B %Y}" in " ".join(text.split())
 
