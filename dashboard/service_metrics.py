@@ -16,8 +16,8 @@ from django.db.models.functions import TruncDate
 
 from consent.models import ConsentConfirmation, ConsentRecord, ExplainedRisk, RiskVersion, WithdrawalTiming
 from dashboard.arithmetic import share
-from pathway.core.queues import record_exists
 from pathway.core.models import rule_values
+from pathway.core.queues import record_exists
 from pathway.models import (
     CHECKLIST_ITEMS,
     Complication,
@@ -355,6 +355,8 @@ def disability_improvement(cohort, rules: dict[str, Decimal]) -> dict[str, int]:
     improved = Q(disability_instrument=DisabilityInstrument.ODI, disability_change__lte=-rules["odi_mdc_points"]) | Q(
         disability_instrument=DisabilityInstrument.RMDQ, disability_change__lte=-rules["rmdq_mdc_points"]
     )
-    return FollowUp.objects.done().filter(pathway__in=cohort.values("pk"), disability_change__isnull=False).aggregate(
-        n=Count("pk"), improved=Count("pk", filter=improved)
+    return (
+        FollowUp.objects.done()
+        .filter(pathway__in=cohort.values("pk"), disability_change__isnull=False)
+        .aggregate(n=Count("pk"), improved=Count("pk", filter=improved))
     )

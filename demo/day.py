@@ -20,8 +20,12 @@ from pathway.core.choices import ExitState, Level, Stage
 from pathway.core.models import rule_values
 from pathway.follow_up.models import FollowUp
 from pathway.mri.models import MriLevelFinding
+from pathway.outcomes import DisabilityInstrument
 from pathway.procedure.models import CHECKLIST_ITEMS, Procedure, SafetyChecklistItem, TreatedLevel
-from pathway.recovery.models import ObservationSet, Recovery
+from pathway.recovery import schedule
+from pathway.recovery.models import Escalation, ObservationSet, Recovery
+from pathway.scores import ResponseBand
+from pathway.suitability.models import SuitabilityAssessment
 
 CEMENTS = ["PMMA bone cement (radiopaque)", "PMMA vertebroplasty cement, high viscosity"]
 FINDINGS = [
@@ -315,19 +319,54 @@ def fill_recovery(builder, plans: list[DemoPathway]) -> None:
         )
     records = bulk_create_with_history(records, Recovery, default_user=nurse)
     observations = []
+    rules = rule_values()
+    now = timezone.now()
     for recovery, plan in zip(records, recovered, strict=True):
         rng = plan.rng
         discharged = plan.reached.index > Stage.RECOVERY.index
         # In recovery now: a fifth are deteriorating; after discharge the sets were stable.
         trend = [0, 0, 0, 1] if discharged or rng.random() < 0.8 else [0, 1, 2, 2]
-        count = rng.randint(3, 5) if discharged else rng.randint(1, 4)
-        for i in range(count):
-            at = recovery.arrived_at + datetime.timedelta(minutes=15 * i)
-            if at > timezone.now():
-                break
-            worse = 0 if discharged and i == count - 1 else trend[min(i, 3)]
+        # On the post-sedation timetable (domain.md 7.1, the recovery_obs_* rules), up to the
+        # discharge or now: a few minutes late at most, within the grace, so none is missed.
+        until = recovery.discharged_at or now
+        times = [t for t in schedule.due_times(recovery.arrived_at, until, rules) if t <= until]
+        count = len(times)
+        for i, due in enumerate(times):
+            at = min(due + datetime.timedelta(minutes=rng.randint(0, 3)), until)
+            worse = 0 if discharged and i >= count - 2 else trend[min(i, 3)]
             observations.append(_obs(recovery, at, rng, worse=worse, legs=i % 2 == 0 or i == count - 1))
-    bulk_create_with_history(observations, ObservationSet, default_user=nurse)
+    observations = bulk_create_with_history(observations, ObservationSet, default_user=nurse)
+    _escalations(observations, nurse)
+
+
+def _escalations(observations: list[ObservationSet], nurse) -> None:
+    """An urgent or emergency NEWS2 (RCP Chart 4 [R70]) opens an escalation; after a discharge it was
+    closed (the discharge needs it), while a patient still in recovery may have one open."""
+    rows = []
+    for obs in observations:
+        band = obs.news2.response.band
+        if band not in (ResponseBand.MEDIUM, ResponseBand.HIGH):
+            continue
+        discharged = obs.recovery.discharged_at is not None
+        called = obs.taken_at + datetime.timedelta(minutes=3)
+        rows.append(
+            Escalation(
+                recovery=obs.recovery,
+                observation=obs,
+                news2_total=obs.news2.total,
+                band=band,
+                called_who="Dr K Shah, medical registrar" if discharged else "",
+                called_at=called if discharged else None,
+                outcome="reviewed" if discharged else "",
+                outcome_notes="Reviewed at the bedside; fluids; observations settled." if discharged else "",
+                closed_at=called + datetime.timedelta(minutes=30) if discharged else None,
+                closed_by=nurse if discharged else None,
+                created_at=obs.taken_at,
+                updated_at=obs.taken_at,
+                recorded_by=nurse,
+            )
+        )
+    bulk_create_with_history(rows, Escalation, default_user=nurse)
 
 
 @register_filler(Stage.FOLLOW_UP)
@@ -335,6 +374,9 @@ def fill_follow_up(builder, plans: list[DemoPathway]) -> None:
     rules = rule_values()
     nurse = builder.users["nurse"]
     records = []
+    baselines = {
+        s.pathway_id: s for s in SuitabilityAssessment.objects.filter(pathway__in=[p.pathway.pk for p in plans])
+    }
     for plan in plans:
         if plan.reached != Stage.FOLLOW_UP or not hasattr(plan, "procedure_start"):
             continue
@@ -370,5 +412,19 @@ def fill_follow_up(builder, plans: list[DemoPathway]) -> None:
             record.outcome = "discharged"
             record.completed_at = timezone.make_aware(datetime.datetime.combine(reviewed, datetime.time(11, 0)))
             record.completed_by = nurse
+            _against_baseline(record, baselines.get(plan.pathway.pk), better)
         records.append(record)
     bulk_create_with_history(records, FollowUp, default_user=nurse)
+
+
+def _against_baseline(record: FollowUp, baseline, better: bool) -> None:
+    """The review on the baseline's instrument, and the stored change (domain.md 8.2); the bulk
+    insert skips FollowUp.save, so the change is worked out here the way save does it."""
+    if baseline is None:
+        return
+    record.pathway.suitability = baseline
+    record.disability_instrument = baseline.disability_instrument
+    if baseline.disability_instrument == DisabilityInstrument.RMDQ:
+        fall = 8 if better else 2
+        record.rmdq_score = max(0, baseline.rmdq_score - fall - record.pathway.pk % 4)
+    record.store_change()

@@ -9,12 +9,14 @@ sometimes have a record that does not (yet). Everything is bulk-created with his
 from __future__ import annotations
 
 import datetime
+import random
 from decimal import Decimal
 
 from demo.builder import DemoPathway, bulk_create_with_history, register_filler
 from pathway.core.choices import ExitState, Level, Stage
 from pathway.core.models import Aetiology
-from pathway.mri.models import MriLevelFinding, MriScan
+from pathway.mri.models import MriLevelFinding, MriRequest, MriScan
+from pathway.outcomes import DisabilityInstrument
 from pathway.pre_assessment.models import Allergy, AntithromboticMedicine, PreAssessment
 from pathway.suitability.models import SuitabilityAssessment
 
@@ -101,7 +103,24 @@ def fill_suitability(builder, plans: list[DemoPathway]) -> None:
                 recorded_by=builder.users["radiologist"],
             )
         )
+        _baseline(records[-1], plan)
     bulk_create_with_history(records, SuitabilityAssessment, default_user=builder.users["radiologist"])
+
+
+def _baseline(record: SuitabilityAssessment, plan: DemoPathway) -> None:
+    """The outcome baseline (domain.md 8.2): pain on activity is the pain score, at rest a little
+    lower; severe disability on the ODI, or on the RMDQ for about one patient in seven. A separate
+    random stream, so the rest of the demo data is unchanged by it."""
+    rng = random.Random(plan.pathway.pk * 7919 + 14)
+    record.baseline_pain_activity = record.pain_score
+    record.baseline_pain_rest = max(0, record.pain_score - rng.randint(1, 4))
+    if rng.random() < 0.15:
+        record.disability_instrument = DisabilityInstrument.RMDQ
+        record.rmdq_score = rng.randint(12, 22)
+        return
+    record.disability_instrument = DisabilityInstrument.ODI
+    for n in range(1, 11):
+        setattr(record, f"odi_{n}", None if n == 8 and rng.random() < 0.3 else rng.randint(2, 5))
 
 
 @register_filler(Stage.MRI)
@@ -126,6 +145,7 @@ def fill_mri(builder, plans: list[DemoPathway]) -> None:
         )
         scan_plans.append(plan)
     scans = bulk_create_with_history(scans, MriScan, default_user=user)
+    _requests(builder, plans, scans)
     findings = []
     for scan, plan in zip(scans, scan_plans, strict=True):
         rng = plan.rng
@@ -150,6 +170,27 @@ def fill_mri(builder, plans: list[DemoPathway]) -> None:
                 )
             )
     bulk_create_with_history(findings, MriLevelFinding, default_user=user)
+
+
+def _requests(builder, plans: list[DemoPathway], scans: list[MriScan]) -> None:
+    """The imaging request on the day the pathway reached the MRI stage, for every pathway that did,
+    scanned or still waiting: the diagnostic wait runs from it (domain.md 9 [R82])."""
+    scanned = {scan.pathway_id: scan.scanned_on for scan in scans}
+    requests = []
+    for plan in plans:
+        if not plan.reached_stage(Stage.MRI):
+            continue
+        requested = _day(plan, Stage.MRI, builder)
+        requests.append(
+            MriRequest(
+                pathway=plan.pathway,
+                requested_on=min(requested, scanned.get(plan.pathway.pk, requested)),
+                requested_by=RADIOLOGISTS[plan.pathway.pk % len(RADIOLOGISTS)],
+                modality="mri",
+                recorded_by=builder.users["radiologist"],
+            )
+        )
+    bulk_create_with_history(requests, MriRequest, default_user=builder.users["radiologist"])
 
 
 DOACS = ["apixaban", "rivaroxaban", "edoxaban", "dabigatran"]

@@ -129,9 +129,11 @@ class MriScanFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def request(obj, create, extracted, **kwargs):
         """The imaging request, 10 days before the scan, unless the pathway has one or request=False."""
-        if create and extracted is not False and not obj.pathway.__class__.objects.filter(
-            pk=obj.pathway_id, mri_request__isnull=False
-        ).exists():
+        if (
+            create
+            and extracted is not False
+            and not obj.pathway.__class__.objects.filter(pk=obj.pathway_id, mri_request__isnull=False).exists()
+        ):
             MriRequestFactory(pathway=obj.pathway, requested_on=obj.scanned_on - datetime.timedelta(days=10))
 
 

@@ -146,7 +146,9 @@ class FollowUp(ClinicalRecord, DisabilityScores):
         baseline = self.baseline
         if baseline is not None and baseline.disability_instrument != self.disability_instrument:
             used = DisabilityInstrument(baseline.disability_instrument).label
-            errors["disability_instrument"] = f"The baseline used the {used}: use it again so the change can be measured."
+            errors["disability_instrument"] = (
+                f"The baseline used the {used}: use it again so the change can be measured."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -48,7 +48,9 @@ class FollowUpView(StageFormView):
         )
         # What the procedure did, from the saved review against the baseline (domain.md 8.2).
         saved = self.record if self.record.pk else None
-        context["changes"] = changes(self.record.baseline, saved, rule_values()) if saved and self.record.baseline else []
+        context["changes"] = (
+            changes(self.record.baseline, saved, rule_values()) if saved and self.record.baseline else []
+        )
         return context
 
 

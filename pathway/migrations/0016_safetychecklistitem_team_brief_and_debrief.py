@@ -4,20 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0015_rule_bounds'),
+        ("pathway", "0015_rule_bounds"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalsafetychecklistitem',
-            name='phase',
-            field=models.CharField(choices=[('team_brief', 'Team brief'), ('sign_in', 'Sign in'), ('time_out', 'Time out'), ('sign_out', 'Sign out'), ('debrief', 'Debrief')], max_length=10),
+            model_name="historicalsafetychecklistitem",
+            name="phase",
+            field=models.CharField(
+                choices=[
+                    ("team_brief", "Team brief"),
+                    ("sign_in", "Sign in"),
+                    ("time_out", "Time out"),
+                    ("sign_out", "Sign out"),
+                    ("debrief", "Debrief"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='safetychecklistitem',
-            name='phase',
-            field=models.CharField(choices=[('team_brief', 'Team brief'), ('sign_in', 'Sign in'), ('time_out', 'Time out'), ('sign_out', 'Sign out'), ('debrief', 'Debrief')], max_length=10),
+            model_name="safetychecklistitem",
+            name="phase",
+            field=models.CharField(
+                choices=[
+                    ("team_brief", "Team brief"),
+                    ("sign_in", "Sign in"),
+                    ("time_out", "Time out"),
+                    ("sign_out", "Sign out"),
+                    ("debrief", "Debrief"),
+                ],
+                max_length=10,
+            ),
         ),
     ]

@@ -11,13 +11,13 @@ from django.utils import timezone
 from accounts import roles
 from pathway import workflow
 from pathway.core.choices import Stage
+from pathway.core.models import rule_values
 from pathway.core.services import StaleEdit
 from pathway.core.stage_views import VIEW_PATHWAY, DayActionView, DaySubFormView, StageFormView, show_workflow_errors
 from pathway.recovery import discharge_sheet as recovery_discharge_sheet
 from pathway.recovery import gates as recovery_gates
-from pathway.recovery import services as recovery_services
-from pathway.core.models import rule_values
 from pathway.recovery import schedule as recovery_schedule
+from pathway.recovery import services as recovery_services
 from pathway.recovery.forms import DischargeForm, EscalationForm, ObservationSetForm, RecoveryForm
 from pathway.recovery.models import Escalation, ObservationSet
 
@@ -105,9 +105,11 @@ class EscalationCloseView(DaySubFormView):
     record_permission = roles.RECORD_RECOVERY
 
     def new_instance(self):
-        escalation = Escalation.objects.filter(
-            pk=self.kwargs["escalation_pk"], recovery__pathway=self.pathway
-        ).select_related("observation").first()
+        escalation = (
+            Escalation.objects.filter(pk=self.kwargs["escalation_pk"], recovery__pathway=self.pathway)
+            .select_related("observation")
+            .first()
+        )
         if escalation is None:
             raise Http404("No such escalation on this pathway.")
         return escalation

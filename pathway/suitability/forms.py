@@ -6,13 +6,13 @@ from django import forms
 
 from pathway.core.choices import Level
 from pathway.core.forms import VersionedModelForm, checkboxes
+from pathway.outcomes import ODI_FIELDS
 from pathway.suitability.models import (
     ABSOLUTE_CONTRAINDICATIONS,
     CONSERVATIVE_FAILURE_REASONS,
     RELATIVE_CONTRAINDICATIONS,
     SuitabilityAssessment,
 )
-from pathway.outcomes import ODI_FIELDS
 from pathway.validators import bound_to_pain_scale
 
 BASELINE_FIELDS = ["baseline_pain_rest", "baseline_pain_activity", "disability_instrument", *ODI_FIELDS, "rmdq_score"]

@@ -16,7 +16,7 @@ from pathway.recovery import gates as recovery_gates
 from pathway.recovery import schedule
 from pathway.recovery import services as recovery_services
 from tests.accounts.helpers import login_verified
-from tests.factories import ObservationSetFactory, ProcedureFactory, RecoveryFactory
+from tests.factories import ProcedureFactory, RecoveryFactory
 from tests.pathway.day_helpers import ago
 
 pytestmark = pytest.mark.django_db
@@ -175,4 +175,3 @@ def test_recovery_page_shows_the_timetable_and_closes_an_escalation(client, refe
     )
     assert response.status_code == 302
     assert Escalation.objects.get().closed_by == nurse
-
