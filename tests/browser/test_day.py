@@ -1,5 +1,6 @@
-"""A browser test of the day: sign in, time out, a level, sign out, two observation sets, discharge,
-and the discharge advice sheet downloads."""
+"""A browser test of the day and after: (team brief recorded before the list) sign in, time out, a
+level, sign out, debrief, two observation sets on the timetable, discharge, the discharge advice sheet
+downloads; then the 4-week follow-up, refused before its window opens and completed inside it."""
 
 from __future__ import annotations
 
@@ -84,6 +85,7 @@ def test_the_day_from_sign_in_to_the_discharge_sheet(reference_data, login_page,
     expect(page.locator("#treated-levels")).to_contain_text("T12")
 
     _answer_all(page, server, pathway, "sign_out", "sign out")
+    _answer_all(page, server, pathway, "debrief", "debrief")
 
     # To recovery.
     page.goto(f"{server.url}/pathways/{pathway.pk}/")
@@ -97,6 +99,7 @@ def test_the_day_from_sign_in_to_the_discharge_sheet(reference_data, login_page,
     _observations(page, server, pathway, 10)
     page.goto(f"{server.url}/pathways/{pathway.pk}/recovery/")
     expect(page.locator("#observations tbody tr")).to_have_count(2)
+    expect(page.locator("#next-obs-due")).to_contain_text("Next set due at")
     page.get_by_label("Bed rest started").fill(_local(170))
     page.get_by_label("Bed rest ended").fill(_local(20))
     for label in (
@@ -129,3 +132,36 @@ def test_the_day_from_sign_in_to_the_discharge_sheet(reference_data, login_page,
     assert download.suggested_filename == f"discharge-advice-pathway-{pathway.pk}.pdf"
     with open(download.path(), "rb") as handle:
         assert handle.read(5) == b"%PDF-"
+
+    # The 4-week follow-up: not before its window opens (domain.md 8.1).
+    page.goto(f"{server.url}/pathways/{pathway.pk}/follow_up/")
+    expect(page.locator("#complete-heading")).to_be_visible()
+    expect(page.get_by_text("the 4-week review cannot be completed before then")).to_be_visible()
+    # Four weeks on: the discharge moved back 28 days, so the window is open today.
+    back = datetime.timedelta(days=28)
+    follow_up = FollowUp.objects.get(pathway=pathway)
+    FollowUp.objects.filter(pk=follow_up.pk).update(
+        due_on=follow_up.due_on - back,
+        window_opens_on=follow_up.window_opens_on - back,
+        window_closes_on=follow_up.window_closes_on - back,
+    )
+    page.goto(f"{server.url}/pathways/{pathway.pk}/follow_up/")
+    page.get_by_label("Reviewed on").fill(timezone.localdate().isoformat())
+    page.get_by_label("Method").select_option("telephone")
+    page.locator("#id_pain_rest").fill("2")
+    page.locator("#id_pain_activity").fill("3")
+    for n, answer in enumerate([1, 0, 2, 1, 1, 1, 0, None, 1, 1], 1):
+        if answer is not None:
+            page.locator(f"#id_odi_{n}").select_option(str(answer))
+    page.get_by_label("Analgesic use").select_option("non_opioid")
+    page.get_by_label("New vertebral fracture since the procedure").select_option("false")
+    page.get_by_label("Any complication since discharge").select_option("false")
+    page.get_by_label("Bone-health plan confirmed").check()
+    page.get_by_label("Outcome", exact=True).select_option("discharged")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Follow-up saved.")).to_be_visible()
+    page.goto(f"{server.url}/pathways/{pathway.pk}/follow_up/")
+    expect(page.locator("#outcome-changes")).to_contain_text("ODI")
+    page.get_by_role("button", name="Complete and close the pathway").click()
+    expect(page.get_by_text("Follow-up complete; the pathway is closed.")).to_be_visible()
+    assert not Pathway.objects.get(pk=pathway.pk).is_open
