@@ -225,6 +225,7 @@ class DaySubFormView(DayPageMixin, FormView):
 
     template_name = "pathway/day_subform.html"
     title = ""
+    success_message = ""  # default: "<title without 'Add '> saved."
     back_url_name = "pathway:procedure"
 
     def get_form_kwargs(self):
@@ -266,7 +267,7 @@ class DaySubFormView(DayPageMixin, FormView):
             return redirect(self.back_url_name, pk=self.pathway.pk)
         for note in notes:
             messages.warning(self.request, note)
-        messages.success(self.request, f"{self.title.removeprefix('Add ').capitalize()} saved.")
+        messages.success(self.request, self.success_message or f"{self.title.removeprefix('Add ').capitalize()} saved.")
         return redirect(self.back_url_name, pk=self.pathway.pk)
 
     def save(self, form) -> list[str]:

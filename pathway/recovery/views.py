@@ -101,6 +101,7 @@ class EscalationCloseView(DaySubFormView):
 
     form_class = EscalationForm
     title = "Close a NEWS2 escalation"
+    success_message = "NEWS2 escalation closed."
     back_url_name = "pathway:recovery"
     record_permission = roles.RECORD_RECOVERY
 

@@ -54,6 +54,11 @@ def test_checklist_turns_from_unmet_to_met(reference_data, login_page, radiologi
     page.get_by_label("Access to a spinal surgery service documented").check()
     page.get_by_label("Bone health plan").select_option("referred")
     page.locator("#id_outcome").select_option("suitable")
+    # The outcome baseline (domain.md 8.2): pain at rest and on activity, and the ODI.
+    page.locator("#id_baseline_pain_rest").fill("6")
+    page.locator("#id_baseline_pain_activity").fill("8")
+    for n in range(1, 11):
+        page.locator(f"#id_odi_{n}").select_option("4")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Suitability assessment saved.")).to_be_visible()
     _met(page, "Suitability outcome: suitable")
@@ -61,8 +66,15 @@ def test_checklist_turns_from_unmet_to_met(reference_data, login_page, radiologi
     page.get_by_role("button", name="Move on to MRI review").click()
     expect(page.get_by_text("Moved to mri review.")).to_be_visible()
 
-    # MRI with one treatable level and one healed one.
+    # The imaging request (the diagnostic wait runs from it), then the MRI with one treatable level
+    # and one healed one.
     page.get_by_role("link", name="MRI review").first.click()
+    page.get_by_role("link", name="Record the imaging request").click()
+    page.get_by_label("Date the imaging was requested").fill(_day(-3))
+    page.get_by_label("Requested by").fill("Dr Carter")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Imaging request saved.")).to_be_visible()
+    expect(page.locator("#mri-request")).to_contain_text("Imaging requested on")
     page.get_by_label("MRI safety screen done").check()
     page.get_by_label("Scan date").fill(_day(-1))
     page.get_by_label("Accession number").fill("RAD000777")
