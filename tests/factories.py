@@ -458,6 +458,18 @@ class ObservationSetFactory(factory.django.DjangoModelFactory):
     puncture_site = "dry"
 
 
+class EscalationFactory(factory.django.DjangoModelFactory):
+    """An open urgent escalation, opened by an observation set scoring NEWS2 5."""
+
+    class Meta:
+        model = "pathway.Escalation"
+
+    observation = factory.SubFactory(ObservationSetFactory, pulse=115, respiration_rate=22, spo2=94)
+    recovery = factory.SelfAttribute("observation.recovery")
+    news2_total = 5
+    band = "medium"
+
+
 class FollowUpFactory(factory.django.DjangoModelFactory):
     """A follow-up due today, not yet recorded."""
 

@@ -26,10 +26,12 @@ from consent import services as consent_services
 from consent.models import ConsentRecord, DocumentEvent
 from pathway.core import access_log
 from pathway.models import Pathway, Patient, PatientAccess, Stage
+from pathway.pre_assessment import medicines_letter
 from pathway.recovery import discharge_sheet
 from tests.factories import (
     ComplicationFactory,
     ConsentRecordFactory,
+    EscalationFactory,
     FollowUpFactory,
     PathwayFactory,
     PatientFactory,
@@ -43,7 +45,7 @@ from tests.pathway.day_helpers import make_day_pathway
 pytestmark = pytest.mark.django_db
 
 # URL keyword arguments naming a patient's record, and the values of the others the walk knows.
-RECORD_KWARGS = {"pk", "patient_pk", "consent_id", "document_id"}
+RECORD_KWARGS = {"pk", "patient_pk", "consent_id", "document_id", "escalation_pk"}
 OTHER_KWARGS = {"phase": "sign_in"}
 # Tried in this order; the first to be answered 2xx is the one the walk checks.
 WALK_ROLES = ("consultant", "radiologist", "nurse", "manager")
@@ -59,6 +61,7 @@ class World:
     consent: ConsentRecord  # signed, confirmed on the day, its PDFs and a paper scan stored
     draft: ConsentRecord  # a new draft beside it (the signing form answers only for a draft)
     document_id: int  # the PDF stored when it was signed
+    escalation_id: int  # a NEWS2 escalation in recovery
 
 
 def build_world(nurse) -> World:
@@ -66,7 +69,8 @@ def build_world(nurse) -> World:
     consent = ConsentRecord.objects.get(pathway=pathway)
     procedure = ProcedureFactory(pathway=pathway)
     TreatedLevelFactory(procedure=procedure)
-    RecoveryFactory(pathway=pathway)
+    recovery = RecoveryFactory(pathway=pathway)
+    escalation = EscalationFactory(observation__recovery=recovery)
     FollowUpFactory(pathway=pathway)
     ComplicationFactory(pathway=pathway)
     signed = consent_services.render_document(
@@ -76,8 +80,9 @@ def build_world(nurse) -> World:
     consent.paper_scan.save(f"consent-{consent.pk}-signed.pdf", ContentFile(b"%PDF-1.4\n% scan\n"), save=False)
     ConsentRecord.objects.filter(pk=consent.pk).update(paper_scan=consent.paper_scan.name)
     discharge_sheet.store(pathway=pathway, acting_user=nurse)
+    medicines_letter.store(pathway=pathway, pre=pathway.pre_assessment, acting_user=nurse)
     draft = ConsentRecordFactory(pathway=pathway)
-    return World(pathway.patient, pathway, consent, draft, signed.pk)
+    return World(pathway.patient, pathway, consent, draft, signed.pk, escalation.pk)
 
 
 @pytest.fixture
@@ -140,6 +145,8 @@ def url_for(world: World, name: str, route: str, pattern: URLPattern) -> str:
             kwargs[key] = world.draft.pk if name == "consent:sign" else world.consent.pk
         elif key == "document_id":
             kwargs[key] = world.document_id
+        elif key == "escalation_pk":
+            kwargs[key] = world.escalation_id
         else:
             kwargs[key] = OTHER_KWARGS[key]
     return reverse(name, kwargs=kwargs)

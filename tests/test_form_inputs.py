@@ -45,13 +45,15 @@ from pathway.core.forms import (
     ReturnForm,
 )
 from pathway.filters import PathwayFilter
-from pathway.follow_up.forms import FollowUpForm
+from pathway.follow_up.forms import FollowUpForm, UnscheduledContactForm
 from pathway.models import (
     Allergy,
     AntithromboticMedicine,
     Complication,
+    Escalation,
     FollowUp,
     MriLevelFinding,
+    MriRequest,
     MriScan,
     ObservationSet,
     Pathway,
@@ -62,8 +64,9 @@ from pathway.models import (
     Rule,
     SuitabilityAssessment,
     TreatedLevel,
+    UnscheduledContact,
 )
-from pathway.mri.forms import MriLevelFindingForm, MriLevelFindingInlineFormSet, MriScanForm
+from pathway.mri.forms import MriLevelFindingForm, MriLevelFindingInlineFormSet, MriRequestForm, MriScanForm
 from pathway.pre_assessment.forms import (
     AllergyForm,
     AllergyInlineFormSet,
@@ -73,7 +76,7 @@ from pathway.pre_assessment.forms import (
 )
 from pathway.procedure.forms import ChecklistPhaseForm, ProcedureForm, TreatedLevelForm
 from pathway.procedure.models import ChecklistPhase
-from pathway.recovery.forms import DischargeForm, ObservationSetForm, RecoveryForm
+from pathway.recovery.forms import DischargeForm, EscalationForm, ObservationSetForm, RecoveryForm
 from pathway.referral.forms import ReferralForm
 from pathway.suitability.forms import SuitabilityAssessmentForm
 from pathway.validators import PAIN_MESSAGE
@@ -257,6 +260,9 @@ CASES = [
     ),
     Case("MriScanForm", _bound(MriScanForm, instance=lambda w: fresh(w.mri_scan)), (MriScan,)),
     Case(
+        "MriRequestForm", _bound(MriRequestForm, instance=lambda w: MriRequest(pathway=fresh(w.pathway))), (MriRequest,)
+    ),
+    Case(
         "MriLevelFindingForm",
         _bound(MriLevelFindingForm, instance=lambda w: MriLevelFinding(scan=w.mri_scan)),
         (MriLevelFinding,),
@@ -306,6 +312,12 @@ CASES = [
         _check_observation_set,
     ),
     Case("DischargeForm", _bound(DischargeForm), (Recovery, FollowUp)),
+    Case("EscalationForm", _bound(EscalationForm, instance=lambda w: Escalation(recovery=w.recovery)), (Escalation,)),
+    Case(
+        "UnscheduledContactForm",
+        _bound(UnscheduledContactForm, instance=lambda w: UnscheduledContact(pathway=fresh(w.pathway))),
+        (UnscheduledContact,),
+    ),
     Case("FollowUpForm", _bound(FollowUpForm, instance=lambda w: fresh(w.follow_up)), (FollowUp,), _check_follow_up),
     Case("StartConsentForm", _bound(StartConsentForm), (ConsentRecord,)),
     Case("ConsentRecordForm", _bound(ConsentRecordForm, instance=lambda w: fresh(w.consent)), (ConsentRecord,)),
