@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "pathway",
     "consent",
+    "interop",
     "dashboard",
     "demo",
 ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts import roles
 from pathway import workflow
+from pathway.core import providers
 from pathway.core.choices import Stage
 from pathway.core.models import Pathway
 from pathway.core.services import check_stage_open, require_perm, save_stage_record, save_versioned
@@ -89,5 +90,7 @@ def discharge(*, acting_user, pathway: Pathway, override_reason: str = ""):
         pathway=pathway, to_stage=Stage.FOLLOW_UP, acting_user=acting_user, override_reason=override_reason
     )
     discharge_sheet.store(pathway=pathway, acting_user=acting_user)  # the sheet as handed over
+    for handler in providers.discharge_handlers():  # documents of the apps above (the GP letter)
+        handler(pathway=pathway, acting_user=acting_user)
     logger.info("recovery.discharged pathway=%s user=%s", pathway.pk, acting_user.pk)
     return follow_up
