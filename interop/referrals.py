@@ -10,6 +10,7 @@ even twice at the same moment, returns the pathway the first one opened.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -61,6 +62,8 @@ class Referral:
         self.problems.append(Problem(code, expression, diagnostics))
 
 
+FHIR_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T|$)")
+
 # R4 administrative-gender -> the patient record's sex.
 GENDER_TO_SEX = {"female": Sex.FEMALE, "male": Sex.MALE, "other": Sex.OTHER, "unknown": Sex.OTHER}
 
@@ -71,7 +74,10 @@ def _date(value, referral: Referral, expression: str, what: str) -> datetime.dat
         referral.problem("required", expression, f"The {what} is missing.")
         return None
     try:
-        parsed = datetime.date.fromisoformat(str(value)[:10])
+        # FHIR date / dateTime: YYYY-MM-DD, optionally followed by a time (not Python's other forms).
+        if not isinstance(value, str) or not FHIR_DATE.match(value):
+            raise ValueError(value)
+        parsed = datetime.date.fromisoformat(value[:10])
     except ValueError:
         referral.problem("value", expression, f"The {what} is not a date (YYYY-MM-DD).")
         return None
@@ -103,6 +109,7 @@ def parse(document) -> Referral:
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        kind = kind if isinstance(kind, str) else None
         if kind in found:
             found[kind].append((index, resource, str(entry.get("fullUrl") or "")))
         else:
@@ -152,6 +159,7 @@ def _read_patient(referral: Referral, index: int, resource: dict, _full_url: str
     if resource.get("birthDate"):
         referral.birth_date = _date(resource.get("birthDate"), referral, f"{at}.birthDate", "date of birth")
     gender = resource.get("gender")
+    gender = gender if isinstance(gender, str) or gender is None else repr(gender)
     if gender is not None and gender not in GENDER_TO_SEX:
         referral.problem("value", f"{at}.gender", "Gender must be female, male, other or unknown.")
     referral.sex = GENDER_TO_SEX.get(gender, "")

@@ -94,7 +94,7 @@ def receive_bundle(request):
         return response
     try:
         document = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested past the parser's depth
         return _refused([referrals.Problem("structure", "Bundle", "The body is not JSON.")], 400)
     try:
         referral = referrals.parse(document)

@@ -7,61 +7,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('pathway', '0015_rule_bounds'),
+        ("pathway", "0015_rule_bounds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('system_name', models.CharField(max_length=100)),
-                ('token_sha256', models.CharField(editable=False, max_length=64, unique=True)),
-                ('prefix', models.CharField(editable=False, max_length=8)),
-                ('referrer_type', models.CharField(choices=[('gp', 'GP'), ('consultant', 'Hospital consultant'), ('ed', 'Emergency department'), ('other', 'Other')], default='gp', max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('revoked_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("system_name", models.CharField(max_length=100)),
+                ("token_sha256", models.CharField(editable=False, max_length=64, unique=True)),
+                ("prefix", models.CharField(editable=False, max_length=8)),
+                (
+                    "referrer_type",
+                    models.CharField(
+                        choices=[
+                            ("gp", "GP"),
+                            ("consultant", "Hospital consultant"),
+                            ("ed", "Emergency department"),
+                            ("other", "Other"),
+                        ],
+                        default="gp",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("revoked_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API token',
-                'ordering': ['system_name', '-created_at'],
+                "verbose_name": "API token",
+                "ordering": ["system_name", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='GpLetter',
+            name="GpLetter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='gp-letter/%Y/%m/')),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.PositiveIntegerField()),
-                ('rendered_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('pathway', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='gp_letters', to='pathway.pathway')),
-                ('rendered_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.FileField(upload_to="gp-letter/%Y/%m/")),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.PositiveIntegerField()),
+                ("rendered_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="gp_letters", to="pathway.pathway"
+                    ),
+                ),
+                (
+                    "rendered_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'GP letter',
-                'ordering': ['rendered_at', 'id'],
+                "verbose_name": "GP letter",
+                "ordering": ["rendered_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='InboundReferral',
+            name="InboundReferral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identifier_system', models.CharField(max_length=255)),
-                ('identifier_value', models.CharField(max_length=255)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('api_token', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='interop.apitoken')),
-                ('pathway', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='inbound_referral', to='pathway.pathway')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("identifier_system", models.CharField(max_length=255)),
+                ("identifier_value", models.CharField(max_length=255)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "api_token",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="referrals", to="interop.apitoken"
+                    ),
+                ),
+                (
+                    "pathway",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inbound_referral",
+                        to="pathway.pathway",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('identifier_system', 'identifier_value'), name='inbound_referral_identifier_once'), models.CheckConstraint(condition=models.Q(models.Q(('identifier_system', ''), _negated=True), models.Q(('identifier_value', ''), _negated=True)), name='inbound_referral_identifier_given')],
+                "ordering": ["-received_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("identifier_system", "identifier_value"), name="inbound_referral_identifier_once"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("identifier_system", ""), _negated=True),
+                            models.Q(("identifier_value", ""), _negated=True),
+                        ),
+                        name="inbound_referral_identifier_given",
+                    ),
+                ],
             },
         ),
     ]

@@ -210,6 +210,28 @@ def test_a_bad_bundle_is_refused_with_an_operation_outcome_naming_each_problem(
     assert counts() == (0, 0, 0, 0)
 
 
+ODD = [
+    b"\xff\xfe not utf-8",
+    "[" * 100000,
+    json.dumps([1, 2]),
+    json.dumps({"resourceType": ["Bundle"]}),
+    json.dumps({"resourceType": "Bundle", "entry": "x"}),
+    json.dumps({"resourceType": "Bundle", "entry": [1, None, {"resource": {"resourceType": {"a": 1}}}]}),
+    json.dumps(referral(**{"entry.0.resource.gender": ["female"], "entry.0.resource.name": {"family": 1}})),
+    json.dumps(referral(**{"entry.0.resource.identifier": "9434765919", "entry.1.resource.reasonCode": {"x": 1}})),
+    json.dumps(referral(**{"entry.1.resource.authoredOn": 20240101, "entry.1.resource.priority": ["urgent"]})),
+    json.dumps(referral(**{"entry.0.resource.name.0.family": "x" * 500})),
+]
+
+
+@pytest.mark.parametrize("body", ODD, ids=range(len(ODD)))
+def test_odd_bodies_are_refused_never_a_500(client, token, body):
+    response = post(client, body, token)
+    assert response.status_code in (400, 422)
+    OperationOutcome.model_validate(json.loads(response.content))
+    assert counts() == (0, 0, 0, 0)
+
+
 @pytest.mark.parametrize("header", [None, "Bearer not-a-token", "Basic dXNlcjpwYXNz", "Bearer "])
 def test_an_unknown_token_gets_401_and_nothing_is_written(client, token, header):
     extra = {"HTTP_AUTHORIZATION": header} if header else {}
