@@ -31,9 +31,29 @@ from pathway.models import (
     TreatedLevel,
 )
 
+# Fields an observation set's resources read (pathway.scores.news2 included): loading only these
+# keeps a 10,000-pathway export's model building down.
+OBSERVATION_FIELDS = [
+    "recovery_id",
+    "taken_at",
+    "respiration_rate",
+    "spo2",
+    "spo2_scale",
+    "on_oxygen",
+    "oxygen_l_min",
+    "systolic_bp",
+    "diastolic_bp",
+    "pulse",
+    "consciousness",
+    "temperature_c",
+    "pain_nrs",
+]
+
 
 def export_queryset() -> QuerySet[Pathway]:
-    """Pathways with everything the export reads: one query per relation, per batch."""
+    """Pathways with everything the export reads: one query per relation, per batch. Each relation is
+    prefetched into a plain list (`to_attr`, named fhir_*), which the builders read without making a
+    related manager per row."""
     return Pathway.objects.select_related(
         "patient",
         "responsible_consultant",
@@ -43,18 +63,45 @@ def export_queryset() -> QuerySet[Pathway]:
         "follow_up",
         "inbound_referral",
     ).prefetch_related(
-        Prefetch("transitions", queryset=StageTransition.objects.order_by("at", "id")),
-        Prefetch("procedure__levels", queryset=TreatedLevel.objects.order_by("id")),
-        Prefetch("complications", queryset=Complication.objects.select_related("risk").order_by("onset_at", "id")),
-        "complications__risk__versions",
-        Prefetch("recovery__observations", queryset=ObservationSet.objects.order_by("taken_at", "id")),
-        Prefetch("recovery__discharge_sheets", queryset=DischargeSheet.objects.select_related("rendered_by")),
+        Prefetch(
+            "transitions",
+            queryset=StageTransition.objects.only("pathway_id", "kind", "to_stage", "exit_state", "at").order_by(
+                "at", "id"
+            ),
+            to_attr="fhir_transitions",
+        ),
+        Prefetch("procedure__levels", queryset=TreatedLevel.objects.order_by("id"), to_attr="fhir_levels"),
+        Prefetch(
+            "complications",
+            queryset=Complication.objects.select_related("risk").order_by("onset_at", "id"),
+            to_attr="fhir_complications",
+        ),
+        "fhir_complications__risk__versions",
+        Prefetch(
+            "recovery__observations",
+            queryset=ObservationSet.objects.only(*OBSERVATION_FIELDS).order_by("taken_at", "id"),
+            to_attr="fhir_observations",
+        ),
+        Prefetch(
+            "recovery__discharge_sheets",
+            queryset=DischargeSheet.objects.select_related("rendered_by").order_by("rendered_at", "id"),
+            to_attr="fhir_sheets",
+        ),
         Prefetch(
             "consents",
             queryset=ConsentRecord.objects.select_related("withdrawal", "clinician").order_by("created_at", "id"),
+            to_attr="fhir_consents",
         ),
-        Prefetch("consents__documents", queryset=ConsentDocument.objects.select_related("rendered_by")),
-        Prefetch("gp_letters", queryset=GpLetter.objects.select_related("rendered_by")),
+        Prefetch(
+            "fhir_consents__documents",
+            queryset=ConsentDocument.objects.select_related("rendered_by").order_by("event_at", "id"),
+            to_attr="fhir_documents",
+        ),
+        Prefetch(
+            "gp_letters",
+            queryset=GpLetter.objects.select_related("rendered_by").order_by("rendered_at", "id"),
+            to_attr="fhir_gp_letters",
+        ),
     )
 
 
@@ -97,19 +144,19 @@ def resources_of(out: Collector, pathway: Pathway) -> None:
     suitability = _one(pathway, "suitability")
     if suitability is not None:
         observations.baseline_pain(out, suitability, subject)
-    for record in pathway.consents.all():
+    for record in pathway.fhir_consents:
         resources.consent(out, pathway, record, subject)
     procedure = _one(pathway, "procedure")
     procedure_ref = None
     if procedure is not None:
         procedure_ref = out.ref("Procedure", resources.procedure(out, procedure, subject, referral)["id"])
-    for complication in pathway.complications.all():
+    for complication in pathway.fhir_complications:
         resources.adverse_event(out, complication, subject, procedure_ref)
     recovery = _one(pathway, "recovery")
     if recovery is not None:
-        for obs in recovery.observations.all():
+        for obs in recovery.fhir_observations:
             observations.observation_set(out, obs, subject)
-        for sheet in recovery.discharge_sheets.all():
+        for sheet in recovery.fhir_sheets:
             resources.document_reference(
                 out,
                 rid=resource_id("discharge-sheet", sheet.pk),
@@ -121,7 +168,7 @@ def resources_of(out: Collector, pathway: Pathway) -> None:
                 title="Discharge advice sheet (given to the patient)",
                 url=f"/pathways/{pathway.pk}/recovery/discharge-sheet.pdf",
             )
-    for letter in pathway.gp_letters.all():
+    for letter in pathway.fhir_gp_letters:
         resources.document_reference(
             out,
             rid=resource_id("gp-letter", letter.pk),

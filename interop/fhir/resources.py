@@ -135,7 +135,7 @@ def _status_after(transition) -> str:
 def episode_of_care(out: Collector, pathway, subject: dict, referral: dict) -> dict:
     """The pathway, with its status history from the transition log (merged where a move kept the status)."""
     history: list[dict] = []
-    for transition in pathway.transitions.all():
+    for transition in pathway.fhir_transitions:
         status = _status_after(transition)
         if history and history[-1]["status"] == status:
             continue
@@ -206,7 +206,7 @@ def _consent_status(consent) -> str:
 
 def consent(out: Collector, pathway, record, subject: dict) -> dict:
     rid = resource_id("consent", record.pk)
-    documents = sorted(record.documents.all(), key=lambda d: (d.event_at, d.pk))
+    documents = record.fhir_documents  # in event order (interop.fhir.export)
     source = None
     if documents:
         latest = documents[-1]
@@ -261,7 +261,7 @@ def procedure(out: Collector, record, subject: dict, referral: dict) -> dict:
     else:
         status = "preparation"
     period = {"start": instant(record.started_at), "end": instant(record.ended_at)}
-    levels = sorted(record.levels.all(), key=lambda level: level.pk)
+    levels = record.fhir_levels  # in the order recorded (interop.fhir.export)
     return out.add(
         {
             "resourceType": "Procedure",
