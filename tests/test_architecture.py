@@ -208,7 +208,9 @@ def test_clinical_apps_hold_no_demo_code():
     )
     assert demo_importers == []
     strays = [
-        str(p.relative_to(ROOT)) for app in ("pathway", "consent", "interop", "dashboard") for p in (ROOT / app).rglob("*demo*")
+        str(p.relative_to(ROOT))
+        for app in ("pathway", "consent", "interop", "dashboard")
+        for p in (ROOT / app).rglob("*demo*")
     ]
     assert strays == []
 
