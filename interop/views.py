@@ -81,16 +81,16 @@ def receive_bundle(request):
     """POST /fhir/Bundle: a referral (Patient + ServiceRequest). 201 with the pathway's URL in Location;
     the same referral again: 200 with the same Location; refused: 400/401/422 with an OperationOutcome,
     and nothing written."""
-    if request.method != "POST":
-        response = _refused([referrals.Problem("not-supported", "Bundle", "Only POST is accepted here.")], 405)
-        response["Allow"] = "POST"
-        return response
     api_token = tokens.authenticate(request.headers.get("Authorization", ""))
     if api_token is None:
         response = _refused(
             [referrals.Problem("login", "Authorization", "A valid, unrevoked API token is required (Bearer).")], 401
         )
         response["WWW-Authenticate"] = 'Bearer realm="fhir"'
+        return response
+    if request.method != "POST":
+        response = _refused([referrals.Problem("not-supported", "Bundle", "Only POST is accepted here.")], 405)
+        response["Allow"] = "POST"
         return response
     try:
         document = json.loads(request.body)
