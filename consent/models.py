@@ -146,6 +146,17 @@ class ConsentRecord(ClinicalRecord):
         "procedures the patient does not want without further discussion", blank=True
     )
     contact_details = models.CharField("contact for further questions", max_length=200, blank=True)
+    # The operator is named before the day (domain.md 5.6: stage 2 is confirmed by the radiologist
+    # performing the procedure; domain.md 10: the UI stops anyone else signing it, bar a recorded delegate).
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="operator (who will perform the procedure)",
+        help_text="Confirms the consent on the day, before sedation.",
+    )
 
     # Statement of interpreter (domain.md 5.3).
     interpreter_used = models.BooleanField(default=False)
@@ -354,8 +365,13 @@ class AttorneyStatus(models.TextChoices):
     """Lasting power of attorney (health and welfare) or deputy (MCA 2005; domain.md 5.5 [R39])."""
 
     NONE = "none", "Checked: none registered"
-    LPA = "lpa", "Health and welfare attorney with authority for this decision"
+    LPA = "lpa", "Lasting power of attorney for health and welfare"
+    LPA_PROPERTY = "lpa_property", "Lasting power of attorney for property and financial affairs only"
     DEPUTY = "deputy", "Court-appointed deputy"
+
+
+# Types naming a person whose details must be recorded (domain.md 5.5 [R39]).
+ATTORNEY_TYPES = {AttorneyStatus.LPA, AttorneyStatus.LPA_PROPERTY, AttorneyStatus.DEPUTY}
 
 
 class AdvanceDecision(models.TextChoices):
@@ -392,12 +408,24 @@ class CapacityAssessment(ClinicalRecord):
     may_regain_capacity = models.BooleanField("likely to regain capacity", default=False)
     can_wait = models.BooleanField("the decision can wait until capacity returns", default=False)
     can_wait_reasoning = models.TextField("why the decision can or cannot wait", blank=True)
+    # Lasting power of attorney or deputy, as a structured record (domain.md 5.5: LPA/deputy checked;
+    # an LPA for health and welfare with authority makes the decision [A][R39]).
     attorney = models.CharField(
-        "lasting power of attorney or deputy", max_length=10, choices=AttorneyStatus.choices, blank=True
+        "lasting power of attorney or deputy", max_length=20, choices=AttorneyStatus.choices, blank=True
     )
-    attorney_details = models.CharField("attorney or deputy: name and decision", max_length=300, blank=True)
+    attorney_name = models.CharField("attorney's or deputy's name", max_length=300, blank=True)
+    attorney_registration_checked = models.BooleanField(
+        "registration checked with the Office of the Public Guardian", default=False
+    )
+    attorney_covers_health = models.BooleanField(
+        "the authority covers health decisions, including this treatment", null=True, blank=True
+    )
+    attorney_consents = models.BooleanField("the attorney or deputy consents to the treatment", null=True, blank=True)
     advance_decision = models.CharField(
         "advance decision to refuse treatment", max_length=20, choices=AdvanceDecision.choices, blank=True
+    )
+    advance_decision_details = models.TextField(
+        "advance decision: where it was found and why it does or does not apply", blank=True
     )
     best_interests = models.TextField(
         "best interests: past and present wishes, beliefs and values, and why this is in their best interests",
@@ -438,8 +466,12 @@ class CapacityAssessment(ClinicalRecord):
             problems.append("the decision can wait until the patient regains capacity")
         if not self.attorney:
             problems.append("the lasting power of attorney or deputy check")
+        problems += self.attorney_problems()
         if not self.advance_decision:
             problems.append("the advance decision search")
+        found = self.advance_decision in (AdvanceDecision.APPLIES, AdvanceDecision.NOT_APPLICABLE)
+        if found and not self.advance_decision_details.strip():
+            problems.append("where the advance decision was found and why it does or does not apply")
         if self.advance_decision == AdvanceDecision.APPLIES:
             problems.append("a valid advance decision refuses this treatment")
         if not self.best_interests.strip():
@@ -448,12 +480,43 @@ class CapacityAssessment(ClinicalRecord):
             problems.append("who was consulted (or an advocate instructed)")
         return problems
 
+    @property
+    def attorney_decides(self) -> bool:
+        """A registered attorney or deputy whose authority covers health decisions makes this decision
+        (MCA 2005; domain.md 5.5 [A][R39])."""
+        return (
+            self.attorney in (AttorneyStatus.LPA, AttorneyStatus.DEPUTY)
+            and self.attorney_registration_checked
+            and bool(self.attorney_covers_health)
+        )
+
+    def attorney_problems(self) -> list[str]:
+        """What the attorney record lacks, where there is an attorney or deputy (domain.md 5.5 [R39])."""
+        if self.attorney not in ATTORNEY_TYPES:
+            return []
+        problems = []
+        if not self.attorney_name.strip():
+            problems.append("the attorney's or deputy's name")
+        if not self.attorney_registration_checked:
+            problems.append("the check of the attorney's registration with the Office of the Public Guardian")
+        if self.attorney_covers_health is None:
+            problems.append("whether the attorney's authority covers health decisions")
+        if self.attorney_decides and self.attorney_consents is None:
+            problems.append("the attorney's or deputy's decision")
+        if self.attorney_decides and self.attorney_consents is False:
+            problems.append("the attorney or deputy refuses this treatment")
+        return problems
+
     def clean(self):
         errors = {}
         if self.impairment and not self.impairment_details.strip():
             errors["impairment_details"] = "Describe the impairment."
-        if self.attorney in (AttorneyStatus.LPA, AttorneyStatus.DEPUTY) and not self.attorney_details.strip():
-            errors["attorney_details"] = "Name the attorney or deputy."
+        if self.attorney in ATTORNEY_TYPES and not self.attorney_name.strip():
+            errors["attorney_name"] = "Name the attorney or deputy."
+        if self.attorney == AttorneyStatus.LPA_PROPERTY and self.attorney_covers_health:
+            errors["attorney_covers_health"] = "A property and financial affairs LPA does not cover health decisions."
+        if self.attorney not in ATTORNEY_TYPES and (self.attorney_name.strip() or self.attorney_registration_checked):
+            errors["attorney"] = "Attorney details are given: choose the type of attorney or deputy."
         if self.second_opinion and self.second_opinion_agrees is None:
             errors["second_opinion_agrees"] = "Say whether the second opinion agrees."
         if errors:
@@ -471,6 +534,20 @@ class ConsentConfirmation(ClinicalRecord):
     wishes_to_proceed = models.BooleanField("the patient still wishes to go ahead", default=False)
     risks_rediscussed = models.BooleanField("the risks were gone through again", default=False)
     changes_noted = models.TextField("any change since signing", blank=True)
+    # Capacity re-checked at confirmation (domain.md 5.6 [A][R45]; MCA 2005 s.2-3, domain.md 5.5).
+    has_capacity_today = models.BooleanField("the patient has capacity for this decision today", null=True)
+    capacity_how = models.TextField("how capacity was checked", blank=True)
+    # Someone other than the named operator: a delegate with a justification (domain.md 10).
+    delegation_reason = models.TextField("why the named operator is not confirming", blank=True)
+    # A trainee does not confirm alone (domain.md 10): the consultant supervising them.
+    supervised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="supervising consultant",
+    )
 
     class Meta:
         ordering = ["confirmed_at", "id"]

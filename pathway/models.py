@@ -18,6 +18,7 @@ from pathway.core.models import (  # noqa: F401
     FormSubmission,
     Aetiology,
     ClinicalRecord,
+    LegChecks,
     Pathway,
     PathwayStatus,
     Patient,
@@ -25,6 +26,7 @@ from pathway.core.models import (  # noqa: F401
     Priority,
     ReferrerType,
     Rule,
+    Sensation,
     Sex,
     StageTransition,
     check_choices,
@@ -105,7 +107,6 @@ from pathway.recovery.models import (  # noqa: F401
     OvernightReason,
     PunctureSite,
     Recovery,
-    Sensation,
 )
 from pathway.follow_up.models import (  # noqa: F401
     ODI_ANSWER_CHOICES,

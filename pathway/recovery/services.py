@@ -17,7 +17,7 @@ from pathway.core.services import check_stage_open, require_perm, save_stage_rec
 from pathway.follow_up.services import new_follow_up
 from pathway.recovery import discharge_sheet
 from pathway.recovery import gates as recovery_gates
-from pathway.recovery.models import Recovery
+from pathway.recovery.models import LegReview, Recovery
 from pathway.scores import ResponseBand
 
 logger = logging.getLogger(__name__)
@@ -44,12 +44,33 @@ def add_observation_set(*, acting_user, pathway: Pathway, observation) -> list[s
     news2 = observation.news2
     if news2.response.band not in (ResponseBand.ZERO, ResponseBand.LOW):
         alerts.append(f"NEWS2 {news2.total}: {news2.response.action}")
-    if observation.has_leg_checks:
-        first = recovery.observations.filter(left_leg_power__isnull=False).order_by("taken_at", "id").first()
-        if first and first.pk != observation.pk and observation.legs_worse_than(first):
-            alerts.append("Leg power or sensation is worse than at the first check: escalate to the operator now.")
+    baseline = recovery_gates.baseline_legs(pathway)
+    if observation.has_leg_checks and baseline is not None and observation.legs_worse_than(baseline):
+        # domain.md 7.2: any deterioration -> urgent escalation [I]; discharge waits for a review.
+        alerts.append(
+            "Leg power or sensation is worse than before the procedure: escalate to the operator now; "
+            "discharge needs a medical review recorded."
+        )
     logger.info("recovery.observations_added recovery=%s user=%s", recovery.pk, acting_user.pk)
     return alerts
+
+
+@transaction.atomic
+def record_leg_review(*, acting_user, pathway: Pathway, review: LegReview) -> LegReview:
+    """Record the doctor's review after a fall in leg power or sensation (who, when, outcome); the
+    discharge gate reads it (pathway.recovery.gates.legs_items)."""
+    if not (acting_user.has_perm(roles.RECORD_RECOVERY) or acting_user.has_perm(roles.RECORD_PROCEDURE)):
+        raise PermissionDenied
+    check_stage_open(pathway, Stage.RECOVERY)
+    recovery = workflow.stage_record(pathway, Stage.RECOVERY)
+    if recovery is None or not recovery_gates.leg_falls(pathway, list(recovery.observations.all())):
+        raise workflow.WorkflowError("No recovery leg check is below the baseline: there is nothing to review.")
+    if not review.reviewed_by.has_perm(roles.RECORD_PROCEDURE):
+        raise workflow.WorkflowError("The reviewer must be a doctor of the service.")
+    review.recovery = recovery
+    save_versioned(instance=review, expected_version=None, acting_user=acting_user)
+    logger.info("recovery.leg_review recovery=%s user=%s", recovery.pk, acting_user.pk)
+    return review
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from pathway.core.stage_views import VIEW_PATHWAY, DayActionView, DaySubFormView
 from pathway.recovery import discharge_sheet as recovery_discharge_sheet
 from pathway.recovery import gates as recovery_gates
 from pathway.recovery import services as recovery_services
-from pathway.recovery.forms import DischargeForm, ObservationSetForm, RecoveryForm
+from pathway.recovery.forms import DischargeForm, LegReviewForm, ObservationSetForm, RecoveryForm
 from pathway.recovery.models import ObservationSet
 
 
@@ -43,6 +43,11 @@ class RecoveryView(StageFormView):
             procedure=workflow.stage_record(self.pathway, Stage.PROCEDURE),
         )
         context["discharge_reasons"] = [i.reason for i in context["discharge_items"] if not i.met]
+        falls = recovery_gates.leg_falls(self.pathway, context["observations"])
+        context["leg_review_form"] = (
+            LegReviewForm(prefix="review") if falls and self.pathway.stage == Stage.RECOVERY and self.can_edit else None
+        )
+        context["leg_reviews"] = list(recovery.leg_reviews.select_related("reviewed_by")) if recovery else []
         return context
 
     def form_valid(self, form):
@@ -102,6 +107,31 @@ class DischargeView(DayActionView):
             show_workflow_errors(request, exc)
         else:
             messages.success(request, f"Discharged. Follow-up due {follow_up.due_on:%-d %b %Y}.")
+        return redirect("pathway:recovery", pk=self.pathway.pk)
+
+
+class LegReviewView(DayActionView):
+    """Record the doctor's review after a fall in leg power or sensation (domain.md 7.2)."""
+
+    http_method_names = ["post"]
+
+    def allowed(self, user) -> bool:
+        return user.has_perm(roles.RECORD_RECOVERY) or user.has_perm(roles.RECORD_PROCEDURE)
+
+    def post(self, request, *args, **kwargs):
+        form = LegReviewForm(request.POST, prefix="review")
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                for error in errors:
+                    messages.error(request, f"{label}: {error}" if label else error)
+            return redirect("pathway:recovery", pk=self.pathway.pk)
+        try:
+            recovery_services.record_leg_review(acting_user=request.user, pathway=self.pathway, review=form.instance)
+        except workflow.WorkflowError as exc:
+            show_workflow_errors(request, exc)
+        else:
+            messages.success(request, "Medical review of the legs recorded.")
         return redirect("pathway:recovery", pk=self.pathway.pk)
 
 

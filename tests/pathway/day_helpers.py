@@ -52,10 +52,19 @@ def all_yes(phase) -> dict[str, str]:
     return {item.code: "yes" for item in CHECKLIST_ITEMS[ChecklistPhase(phase)]}
 
 
+NORMAL_LEGS = {
+    "left_leg_power": 5,
+    "right_leg_power": 5,
+    "left_leg_sensation": "normal",
+    "right_leg_sensation": "normal",
+}
+
+
 def answer(pathway, phase, user, **kwargs):
     kwargs.setdefault("answers", all_yes(phase))
     if ChecklistPhase(phase) == ChecklistPhase.SIGN_IN:
         kwargs.setdefault("pregnancy_status", "not_applicable")
+        kwargs.setdefault("legs", NORMAL_LEGS)
     return procedure_services.record_checklist_phase(acting_user=user, pathway=pathway, phase=phase, **kwargs)
 
 
