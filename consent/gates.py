@@ -12,6 +12,7 @@ from django.utils import timezone
 from consent import selectors
 from consent.models import Alternative, CapacityAssessment, ConsentForm, sort_levels
 from pathway.core.gating import (
+    CONSENT_CONFIRMED_LABEL,
     ChecklistItem,
     Reason,
 )
@@ -170,8 +171,8 @@ def consent_items(pathway) -> list[ChecklistItem]:
             overridable=False,
         )
     )
-    # Stage 2 on the day, before sedation (domain.md 5.6, 5.8): missing or out of its window, it is
-    # never overridden; the operator (or a recorded delegate, domain.md 10) confirms it.
+    # Stage 2 on the day, before sedation (domain.md 5.6, 5.8), by the operator or a recorded delegate
+    # (domain.md 10). Listing may be overridden; the sign in never overrides it (procedure.gates).
     confirmation = consent.latest_confirmation
     if confirmation is None:
         problem = "The consent has not been confirmed on the day by the operator."
@@ -184,5 +185,5 @@ def consent_items(pathway) -> list[ChecklistItem]:
         problem = "The consent was confirmed by someone other than the named operator, with no delegation recorded."
     else:
         problem = None
-    items.append(consent_item("Consent confirmed on the day by the operator", problem, overridable=False))
+    items.append(consent_item(CONSENT_CONFIRMED_LABEL, problem))
     return items

@@ -201,12 +201,13 @@ ORGANISATIONS = [
 ]
 
 DEMO_USERS = [
-    # username, first, last, role, job title
-    ("radiologist", "Ravi", "Menon", "Radiologist", "Specialty registrar, interventional radiology"),
-    ("consultant", "Helen", "Carter", "Consultant", "Consultant interventional radiologist"),
-    ("consultant2", "Samuel", "Adeyemi", "Consultant", "Consultant interventional radiologist"),
-    ("nurse", "Grace", "Lewis", "Nurse", "Senior staff nurse, IR day unit"),
-    ("manager", "Mark", "Fielding", "Manager", "Service manager, radiology"),
+    # username, first, last, role, job title, grade (domain.md 10: consultant or trainee, doctors only)
+    ("radiologist", "Ravi", "Menon", "Radiologist", "Consultant radiologist", "consultant"),
+    ("trainee", "Tariq", "Hassan", "Radiologist", "Specialty registrar, interventional radiology", "trainee"),
+    ("consultant", "Helen", "Carter", "Consultant", "Consultant interventional radiologist", "consultant"),
+    ("consultant2", "Samuel", "Adeyemi", "Consultant", "Consultant interventional radiologist", "consultant"),
+    ("nurse", "Grace", "Lewis", "Nurse", "Senior staff nurse, IR day unit", ""),
+    ("manager", "Mark", "Fielding", "Manager", "Service manager, radiology", ""),
 ]
 
 # How the demo pathways spread over stages: open pathways at every stage, and closed ones in every
@@ -281,6 +282,7 @@ class DemoPathway:
 Filler = Callable[["DemoBuilder", list[DemoPathway]], None]
 STAGE_FILLERS: list[tuple[Stage, Filler]] = []
 
+
 def register_filler(stage: Stage) -> Callable[[Filler], Filler]:
     """Stage modules register a function that bulk-creates their records for a chunk of pathways."""
 
@@ -320,13 +322,17 @@ class DemoBuilder:
         # One hash (salted once) for every demo user: hashing is deliberately slow, and the password
         # is the same published demo password for all of them.
         password_hash = make_password(settings.DEMO_PASSWORD)
-        for username, first, last, role, title in DEMO_USERS:
+        for username, first, last, role, title, grade in DEMO_USERS:
             user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": first, "last_name": last, "job_title": title}
+                username=username,
+                defaults={"first_name": first, "last_name": last, "job_title": title, "grade": grade},
             )
             if created:
                 user.password = password_hash
                 user.save()
+            elif user.grade != grade:
+                user.grade = grade
+                user.save(update_fields=["grade"])
             user.groups.set([Group.objects.get(name=role)])
             self.users[username] = user
         admin, created = User.objects.get_or_create(

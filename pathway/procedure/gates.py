@@ -11,6 +11,7 @@ from pathway.anticoagulation import hold_problem
 from pathway.core import providers
 from pathway.core.choices import Stage
 from pathway.core.gating import (
+    CONSENT_CONFIRMED_LABEL,
     ChecklistItem,
     Reason,
     check_override,
@@ -64,11 +65,19 @@ def pregnancy_check_applies(pathway: Pathway) -> bool:
     return pathway.patient.sex != Sex.MALE
 
 
+def hard_at_sign_in(item: ChecklistItem) -> ChecklistItem:
+    """At sign in, a missing or out-of-window confirmation by the operator is never overridden
+    (domain.md 5.6, 5.8: the day-of gate; issue 14 item 2)."""
+    if item.met or item.label != CONSENT_CONFIRMED_LABEL:
+        return item
+    return ChecklistItem(label=item.label, met=False, reason=Reason(str(item.reason), overridable=False))
+
+
 def sign_in_items(pathway: Pathway) -> list[ChecklistItem]:
     """What the sign in re-checks before sedation: the full ready-for-procedure gate (consent
     included), the planned levels against the consent, and the pregnancy status today."""
 
-    items = list(ready_for_procedure(pathway))
+    items = [hard_at_sign_in(item) for item in ready_for_procedure(pathway)]
     planned = planned_levels(pathway=pathway)
     consented = consented_levels(pathway)
     if not planned:

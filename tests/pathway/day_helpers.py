@@ -32,9 +32,19 @@ def seed_library() -> None:
         seed(Risk, RiskVersion, Leaflet)
 
 
-def make_day_pathway(*, levels=("T12",), consented=None, stage=Stage.PROCEDURE, patient=None, **pre_kwargs):
+def make_day_pathway(
+    *,
+    levels=("T12",),
+    consented=None,
+    stage=Stage.PROCEDURE,
+    patient=None,
+    confirmation=None,
+    operator=None,
+    **pre_kwargs,
+):
     """A pathway at `stage`, listed today, with T12 (by default) treatable, pre-assessed, and a
-    signed consent for `consented` (default: the same levels) confirmed today by the operator."""
+    signed consent for `consented` (default: the same levels) confirmed today by the named operator
+    (`confirmation`: fields of the confirmation, or False for none; `operator`: the named operator)."""
     seed_library()
     extra = {"patient": patient} if patient else {}
     pathway = PathwayFactory(current_stage=stage, planned_procedure_on=timezone.localdate(), **extra)
@@ -43,8 +53,10 @@ def make_day_pathway(*, levels=("T12",), consented=None, stage=Stage.PROCEDURE, 
     for level in levels:
         MriLevelFindingFactory(scan=scan, level=level)
     PreAssessmentFactory(pathway=pathway, **pre_kwargs)
-    consent = ConsentRecordFactory(pathway=pathway, signed=True, levels=list(consented or levels))
-    ConsentConfirmationFactory(consent=consent)
+    named = {"operator": operator} if operator else {}
+    consent = ConsentRecordFactory(pathway=pathway, signed=True, levels=list(consented or levels), **named)
+    if confirmation is not False:
+        ConsentConfirmationFactory(consent=consent, **(confirmation or {}))
     return pathway
 
 
