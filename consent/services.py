@@ -111,6 +111,9 @@ def start_consent(*, acting_user, pathway: Pathway, form_type: str = ConsentForm
         anaesthesia=[Anaesthesia.LOCAL, Anaesthesia.SEDATION],
         interpreter_used=needed,
         interpreter_language=language,
+        # Stage 1 is taken ideally by the operator (domain.md 5.6): named in the draft, changed there
+        # when someone else will operate, and fixed when the consent is signed.
+        operator=acting_user,
     )
     try:
         save_versioned(instance=consent, expected_version=None, acting_user=acting_user)
