@@ -71,9 +71,9 @@ from pathway.pre_assessment.forms import (
     AntithromboticMedicineInlineFormSet,
     PreAssessmentForm,
 )
-from pathway.procedure.forms import ChecklistPhaseForm, ProcedureForm, TreatedLevelForm
+from pathway.procedure.forms import ChecklistPhaseForm, ImagingDecisionForm, ProcedureForm, TreatedLevelForm
 from pathway.procedure.models import ChecklistPhase
-from pathway.recovery.forms import DischargeForm, ObservationSetForm, RecoveryForm
+from pathway.recovery.forms import DischargeForm, LegReviewForm, ObservationSetForm, RecoveryForm
 from pathway.referral.forms import ReferralForm
 from pathway.suitability.forms import SuitabilityAssessmentForm
 from pathway.validators import PAIN_MESSAGE
@@ -288,6 +288,7 @@ CASES = [
         _bound(ChecklistPhaseForm, phase=ChecklistPhase.SIGN_OUT, answers={}, ask_pregnancy=False),
         (Procedure,),
     ),
+    Case("ImagingDecisionForm", _bound(ImagingDecisionForm), (Procedure,)),
     Case(
         "TreatedLevelForm",
         _bound(TreatedLevelForm, instance=lambda w: TreatedLevel(procedure=w.procedure)),
@@ -305,6 +306,7 @@ CASES = [
         (ObservationSet,),
         _check_observation_set,
     ),
+    Case("LegReviewForm", _bound(LegReviewForm), (Recovery,)),
     Case("DischargeForm", _bound(DischargeForm), (Recovery, FollowUp)),
     Case("FollowUpForm", _bound(FollowUpForm, instance=lambda w: fresh(w.follow_up)), (FollowUp,), _check_follow_up),
     Case("StartConsentForm", _bound(StartConsentForm), (ConsentRecord,)),

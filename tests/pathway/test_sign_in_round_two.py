@@ -167,7 +167,10 @@ def test_the_rule_is_read_not_a_constant(reference_data, radiologist):
 
     Rule.objects.filter(key="imaging_age_warn_days").update(value=7)
     pathway = _old_scan_pathway(10)
-    assert _unmet(pathway)[0].startswith("The MRI is 10 days old on the procedure date, beyond the local limit of 7")
+    assert any(
+        r.startswith("The MRI is 10 days old on the procedure date, beyond the local limit of 7")
+        for r in _unmet(pathway)
+    )
 
 
 def test_a_new_scan_is_judged_afresh(reference_data, consultant):
@@ -176,6 +179,7 @@ def test_a_new_scan_is_judged_afresh(reference_data, consultant):
         acting_user=consultant, pathway=pathway, decision="rescan", reason="Rescan."
     )
     type(pathway.mri).objects.filter(pk=pathway.mri.pk).update(scanned_on=TODAY)
+    pathway = type(pathway).objects.get(pk=pathway.pk)  # as the next request reads it
     answer(pathway, "sign_in", consultant, legs=NORMAL_LEGS)
     assert _unmet(pathway) == []
     assert Stage(pathway.stage) == Stage.PROCEDURE
