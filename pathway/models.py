@@ -21,6 +21,7 @@ from pathway.core.models import (  # noqa: F401
     LegChecks,
     Pathway,
     PathwayStatus,
+    PathwayState,
     Patient,
     PatientAccess,
     Priority,

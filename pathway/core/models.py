@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from pathway.core.choices import ExitState, Stage
 from pathway.core.querysets import NoHardDeleteQuerySet, PathwayQuerySet, PatientQuerySet
+from pathway.core.state import PathwayState, note_locked  # noqa: F401 - PathwayState registered with the app
 from pathway.rules_seed import BOUNDS
 from pathway.validators import not_in_future, validate_nhs_number
 
@@ -247,7 +248,10 @@ def lock_pathway(pathway: Pathway) -> Pathway:
 
     Every write that checks a pathway's state first takes this lock, so two writes on one pathway
     run one after the other and the second sees what the first did (design.md 9)."""
-    return Pathway.objects.select_for_update().select_related("patient").get(pk=pathway.pk)
+    locked = Pathway.objects.select_for_update().select_related("patient").get(pk=pathway.pk)
+    # Rows saved later in this transaction refresh the pathway's stored state (pathway.core.state).
+    note_locked(locked.pk)
+    return locked
 
 
 class StageTransition(models.Model):
