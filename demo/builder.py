@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import sync_roles
+from pathway.core import state
 from pathway.core.choices import ExitState, Stage
 from pathway.core.models import Aetiology, Pathway, PathwayStatus, Patient, Priority, ReferrerType, Sex, StageTransition
 from pathway.validators import nhs_number_is_valid
@@ -493,6 +494,8 @@ class DemoBuilder:
         self._transitions(plans)
         for _stage, filler in STAGE_FILLERS:
             filler(self, plans)
+        # Rows inserted in bulk send no save signals: fill the worklist state of the chunk at once.
+        state.rebuild(ids=[plan.pathway.pk for plan in plans])
 
     def _stage_times(self, dates: dict[Stage, datetime.date], rng: random.Random) -> dict[Stage, datetime.datetime]:
         """Entry time of each stage: on its date, after the previous stage, never in the future."""
