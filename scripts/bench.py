@@ -335,7 +335,9 @@ def main() -> None:
     if existing < args.pathways:
         print(f"Seeding {args.pathways - existing} pathways...", flush=True)
         started = time.monotonic()
-        manage(env, "seed_demo", "--pathways", str(args.pathways - existing), "--seed", "1", "--force")
+        # A top-up of an earlier, smaller run takes another seed: the demo hospital numbers carry it.
+        seed = "1" if existing == 0 else str(2 + existing % 97)
+        manage(env, "seed_demo", "--pathways", str(args.pathways - existing), "--seed", seed, "--force")
         seed_seconds = time.monotonic() - started
         print(f"Seeded in {seed_seconds:.0f} s (load {load()}).", flush=True)
     from django.db import connection

@@ -259,15 +259,24 @@ def on_refresh(listener: Callable[[Changes], None]) -> None:
 
 
 def _transaction_locks() -> set[int]:
-    """The pathways locked in the current outermost transaction (reset when a new one starts)."""
+    """The pathways locked in the current outermost transaction.
+
+    The set lives on the connection with a marker callback registered with on_commit: once the
+    transaction commits (the marker runs) or rolls back (Django drops its callbacks), the marker is
+    no longer pending and a new transaction starts a new set. (The Atomic object cannot tell them
+    apart: a function decorated with @transaction.atomic reuses one for every call.)"""
     if not connection.in_atomic_block:
         return set()
-    owner = id(connection.atomic_blocks[0]) if connection.atomic_blocks else None
     current = getattr(connection, "_pathway_state_locks", None)
-    if current is None or current[0] != owner:
-        current = (owner, set())
-        connection._pathway_state_locks = current
-    return current[1]
+    if current is not None and any(entry[1] is current[0] for entry in connection.run_on_commit):
+        return current[1]
+
+    def marker():
+        pass
+
+    transaction.on_commit(marker)
+    connection._pathway_state_locks = (marker, set())
+    return connection._pathway_state_locks[1]
 
 
 def note_locked(pathway_id: int) -> None:
