@@ -27,6 +27,7 @@ import os
 import platform
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -268,6 +269,12 @@ class Nurse(threading.Thread):
 
 
 def start_server(env, port: int, log: Path) -> subprocess.Popen:
+    try:
+        socket.create_connection((HOST, port), timeout=1).close()
+    except OSError:
+        pass  # free, as it should be
+    else:
+        raise SystemExit(f"something already listens on {HOST}:{port}: choose another --port")
     gunicorn = Path(sys.executable).with_name("gunicorn")
     with log.open("w") as out:
         proc = subprocess.Popen(  # noqa: S603 - the app under test, stopped at the end
