@@ -293,15 +293,18 @@ def worklist_counts(*, user, today: datetime.date | None = None) -> dict[str, in
     counts = {key: found[k] for key, k in keys.items() if k in found}
     missing = [spec for spec in specs if spec.key not in counts]
     if missing:
-        which = "|".join(f"{s.key}={gens[s.key]}" for s in missing)
-        digest = hashlib.sha256(f"{today.isoformat()}|{which}".encode()).hexdigest()[:32]
-        fresh = single_flight(
-            f"worklists:counts:{connection.alias}:{digest}",
-            lambda: _count_all({spec.key: spec.condition(today) for spec in missing}),
-            timeout=WORKLIST_CACHE_SECONDS,
-        )
-        cache.set_many({keys[k]: v for k, v in fresh.items()}, timeout=WORKLIST_CACHE_SECONDS)
-        counts.update(fresh)
+
+        def recount() -> dict[str, int]:
+            fresh = _count_all({spec.key: spec.condition(today) for spec in missing})
+            # Stored under each list's generation only when really counted (never a stale value).
+            cache.set_many({keys[k]: v for k, v in fresh.items()}, timeout=WORKLIST_CACHE_SECONDS)
+            return fresh
+
+        # The single-flight family is this set of lists (its previous value has the same keys).
+        lists = hashlib.sha256(",".join(s.key for s in missing).encode()).hexdigest()[:16]
+        which = hashlib.sha256(f"{today.isoformat()}|{[gens[s.key] for s in missing]}".encode()).hexdigest()[:16]
+        key = f"worklists:counts:{connection.alias}:{lists}:{which}"
+        counts.update(single_flight(key, recount, timeout=WORKLIST_CACHE_SECONDS))
     return {spec.key: counts[spec.key] for spec in specs}
 
 
