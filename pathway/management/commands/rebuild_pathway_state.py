@@ -8,7 +8,7 @@ stored row differs from the rebuilt one.
 from django.core.management.base import BaseCommand, CommandError
 
 from pathway.core import state
-from pathway.models import Pathway
+from pathway.core.models import Pathway
 
 
 class Command(BaseCommand):
