@@ -105,7 +105,12 @@ def latest() -> tuple[metrics.Dashboard, DashboardSnapshot]:
             snapshot = DashboardSnapshot.objects.get(key=ALL)
     elif snapshot.computed_at.timestamp() < time.time() - REFRESH_AFTER_SECONDS and _is_dirty(snapshot):
         _refresh_in_background()
-    return pickle.loads(snapshot.figures), snapshot  # noqa: S301 - our own row, written by refresh()
+    try:
+        return pickle.loads(snapshot.figures), snapshot  # noqa: S301 - our own row, written by refresh()
+    except (AttributeError, TypeError, ValueError, pickle.UnpicklingError):
+        # Stored by a release whose figures had another shape: recompute once with this one.
+        snapshot = refresh(force=True)
+        return pickle.loads(snapshot.figures), snapshot  # noqa: S301
 
 
 def filtered(cohort, snapshot: DashboardSnapshot) -> metrics.Dashboard:
