@@ -16,7 +16,7 @@ def fill_state(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pathway", "0015_rule_bounds"),
+        ("pathway", "0017_seed_patient_age_rule_and_suitability_deciders"),
     ]
 
     operations = [
