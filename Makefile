@@ -43,17 +43,18 @@ lint: $(VENV)/.installed-dev
 	DJANGO_SECRET_KEY=lint-check-only $(PY) manage.py makemigrations --check --dry-run
 
 BENCH_PATHWAYS ?= 100000
-BENCH_SQLITE_URL ?= sqlite:///$(CURDIR)/bench.sqlite3
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vertebroplasty_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/15
+BENCH_PORT ?= 8115
 
-# Seeds BENCH_PATHWAYS demo pathways (minutes the first time) and times every main page on SQLite and
-# PostgreSQL; writes docs/performance.md. Never point it at a live database: it adds demo data.
+# Seeds BENCH_PATHWAYS demo pathways into BENCH_DATABASE_URL (about a minute per 30,000 on PostgreSQL),
+# serves the app with gunicorn (gunicorn.conf.py, 3 workers) and Redis, and measures every main page
+# with 8 concurrent clients: reads only, then while a nurse saves observations every 2 s; the export,
+# worker memory and the load average too. Writes docs/performance.md. Never point it at a live database.
 bench: $(VENV)/.installed-runtime
-	DATABASE_URL=$(BENCH_SQLITE_URL) DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0
-	DATABASE_URL=$(BENCH_SQLITE_URL) DJANGO_DEBUG=1 DJANGO_LOG_LEVEL=ERROR $(PY) manage.py bench --pathways $(BENCH_PATHWAYS)
 	-createdb -h 127.0.0.1 -U postgres vertebroplasty_bench 2>/dev/null
-	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0
-	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=1 DJANGO_LOG_LEVEL=ERROR $(PY) manage.py bench --pathways $(BENCH_PATHWAYS)
+	$(PY) scripts/bench.py --database-url $(BENCH_DATABASE_URL) --pathways $(BENCH_PATHWAYS) \
+		--redis-url $(BENCH_REDIS_URL) --port $(BENCH_PORT) $(BENCH_ARGS)
 
 # Double submits, ten-way races and PDF downloads during saves against the app under gunicorn, on a fresh
 # SQLite file and a fresh PostgreSQL database (127.0.0.1:5432, user postgres), both dropped afterwards.

@@ -11,9 +11,10 @@ from accounts.roles import ROLE_BY_NAME
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        ("Clinical", {"fields": ("job_title", "registration_number")}),
+        ("Clinical", {"fields": ("job_title", "registration_number", "grade")}),
     )
-    list_display = ("username", "first_name", "last_name", "job_title", "is_active")
+    list_display = ("username", "first_name", "last_name", "job_title", "grade", "is_active")
+    list_filter = (*BaseUserAdmin.list_filter, "grade")
 
 
 class RoleGroupAdmin(GroupAdmin):

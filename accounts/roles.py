@@ -32,6 +32,9 @@ APPROVE_RULE_CHANGE = "pathway.approve_rule_change"
 APPROVE_RISK_FREQUENCY_CHANGE = "consent.approve_risk_frequency_change"
 
 
+REFERRING_SYSTEM = "Referring system"
+
+
 @dataclass(frozen=True)
 class Role:
     name: str
@@ -89,6 +92,13 @@ ROLES: tuple[Role, ...] = (
         description="Read-only: dashboard, pathway lists, CSV export and who has seen a record. No clinical edits.",
         # pathway.view_patientaccess: the access log of a patient, for a subject access request.
         permissions=(*VIEW_CLINICAL, VIEW_DASHBOARD, EXPORT_PATHWAYS, "pathway.view_patientaccess"),
+    ),
+    # Not a person: the user a referring system's API token acts as (interop.tokens). It has no
+    # password, so it cannot sign in; it may only register a patient and open a pathway at referral.
+    Role(
+        name=REFERRING_SYSTEM,
+        description="A referring system sending referrals by FHIR (POST /fhir/Bundle). Never a person.",
+        permissions=(ADD_PATIENT, RECORD_REFERRAL),
     ),
 )
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "pathway",
     "consent",
+    "interop",
     "dashboard",
     "demo",
 ]
@@ -125,6 +126,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000",
         }
     )
+
+# The cache holds worklist counts under per-list generations and the single-flight locks
+# (dashboard.cache). Several workers must share it, or a write seen by one worker would leave the
+# others serving counts up to WORKLIST_CACHE_SECONDS old: Redis when REDIS_URL is set (every
+# deployment with more than one process), local memory otherwise (make run: one process).
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "vp"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

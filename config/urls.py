@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("pathway.urls")),
     path("", include("consent.urls")),
+    path("", include("interop.urls")),
 ]
 
 handler403 = "dashboard.views.permission_denied"

@@ -12,3 +12,8 @@ class ConsentConfig(AppConfig):
         from pathway.core import providers
 
         providers.register_consent(ConsentRecordFacts())
+
+        from consent.state import fill_consent_state
+        from pathway.core import state
+
+        state.register_provider(fill_consent_state)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts import roles
+from accounts.models import Grade
 from consent import services
 from consent.models import (
     Alternative,
@@ -18,7 +20,7 @@ from consent.models import (
     SignatureMethod,
     WithdrawalTiming,
 )
-from pathway.core.forms import VersionedModelForm
+from pathway.core.forms import VersionedModelForm, clinicians
 from pathway.models import Level
 
 
@@ -71,6 +73,7 @@ class ConsentRecordForm(VersionedModelForm):
             "patient_questions",
             "procedures_not_wanted",
             "contact_details",
+            "operator",
             "interpreter_used",
             "interpreter_name",
             "interpreter_language",
@@ -95,6 +98,8 @@ class ConsentRecordForm(VersionedModelForm):
         self.fields["leaflet"].queryset = leaflets.distinct()
         self.fields["leaflet"].label = "Leaflet given (title and version)"
         self.fields["add_capacity"].initial = self.instance.pk is not None and _has_capacity(self.instance)
+        # Anyone who may perform the procedure (domain.md 5.6: the operator confirms on the day).
+        self.fields["operator"].queryset = clinicians(roles.RECORD_PROCEDURE)
 
 
 def _has_capacity(consent: ConsentRecord) -> bool:
@@ -140,8 +145,12 @@ class CapacityAssessmentForm(forms.ModelForm):
             "can_wait",
             "can_wait_reasoning",
             "attorney",
-            "attorney_details",
+            "attorney_name",
+            "attorney_registration_checked",
+            "attorney_covers_health",
+            "attorney_consents",
             "advance_decision",
+            "advance_decision_details",
             "best_interests",
             "consulted",
             "imca_instructed",
@@ -161,6 +170,7 @@ class CapacityAssessmentForm(forms.ModelForm):
                 "can_wait_reasoning",
                 "best_interests",
                 "consulted",
+                "advance_decision_details",
             )
         } | {
             "understand": forms.RadioSelect,
@@ -168,6 +178,8 @@ class CapacityAssessmentForm(forms.ModelForm):
             "weigh": forms.RadioSelect,
             "communicate": forms.RadioSelect,
             "second_opinion_agrees": forms.NullBooleanSelect,
+            "attorney_covers_health": forms.NullBooleanSelect,
+            "attorney_consents": forms.NullBooleanSelect,
         }
 
 
@@ -237,6 +249,8 @@ class SignForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
+    """Stage 2 (domain.md 5.6): by the named operator, or a delegate with a reason (domain.md 10)."""
+
     no_further_questions = forms.BooleanField(label="The patient has no further questions", required=False)
     wishes_to_proceed = forms.BooleanField(label="The patient still wishes to go ahead", required=False)
     risks_rediscussed = forms.BooleanField(label="I went through the risks again", required=False)
@@ -246,6 +260,34 @@ class ConfirmForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example a new medicine, a new symptom, or a changed wish.",
     )
+    has_capacity_today = forms.TypedChoiceField(
+        label="Capacity re-checked: does the patient have capacity for this decision today?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        required=False,
+        empty_value=None,
+    )
+    capacity_how = forms.CharField(
+        label="How capacity was checked",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: explained the procedure again; she repeated back the main risks and weighed them.",
+    )
+    delegation_reason = forms.CharField(
+        label="If you are not the named operator: why you confirm on their behalf",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    supervised_by = forms.ModelChoiceField(
+        label="Supervising consultant (a trainee does not confirm alone)",
+        queryset=None,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supervised_by"].queryset = clinicians(roles.RECORD_PROCEDURE).filter(grade=Grade.CONSULTANT)
 
 
 class WithdrawForm(forms.ModelForm):

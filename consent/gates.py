@@ -12,6 +12,7 @@ from django.utils import timezone
 from consent import selectors
 from consent.models import Alternative, CapacityAssessment, ConsentForm, sort_levels
 from pathway.core.gating import (
+    CONSENT_CONFIRMED_LABEL,
     ChecklistItem,
     Reason,
 )
@@ -115,6 +116,14 @@ def record_items(pathway, consent, planned: list[str]) -> list[ChecklistItem]:
     if interpreter is not None or consent.interpreter_used:
         items.append(consent_item("Interpreter's statement recorded", interpreter))
     items.append(consent_item("Consent covers the planned levels", levels_problem(consent, planned), overridable=False))
+    # The operator is named before the day: they confirm on the day (domain.md 5.6 [A][R45]; domain.md 10).
+    items.append(
+        consent_item(
+            f"Operator named: {consent.operator.display_name}" if consent.operator_id else "",
+            None if consent.operator_id else "The operator who will perform the procedure is not named.",
+            overridable=False,
+        )
+    )
     return items
 
 
@@ -162,6 +171,8 @@ def consent_items(pathway) -> list[ChecklistItem]:
             overridable=False,
         )
     )
+    # Stage 2 on the day, before sedation (domain.md 5.6, 5.8), by the operator or a recorded delegate
+    # (domain.md 10). Listing may be overridden; the sign in never overrides it (procedure.gates).
     confirmation = consent.latest_confirmation
     if confirmation is None:
         problem = "The consent has not been confirmed on the day by the operator."
@@ -170,7 +181,9 @@ def consent_items(pathway) -> list[ChecklistItem]:
             f"The consent was confirmed on {consent_date(confirmation.confirmed_at)}, not on the day of the procedure "
             f"({consent_date(day)}): the operator confirms it again on the day."
         )
+    elif confirmation.confirmed_by_id != consent.operator_id and not confirmation.delegation_reason.strip():
+        problem = "The consent was confirmed by someone other than the named operator, with no delegation recorded."
     else:
         problem = None
-    items.append(consent_item("Consent confirmed on the day by the operator", problem))
+    items.append(consent_item(CONSENT_CONFIRMED_LABEL, problem))
     return items

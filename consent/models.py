@@ -17,6 +17,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from consent.capacity import (
+    ATTORNEY_TYPES,
+    Ability,
+    AdvanceDecision,
+    AttorneyStatus,
+    CapacityAssessment,
+)
 from consent.risk_library import (
     FrequencyBand,
     Leaflet,
@@ -28,8 +35,22 @@ from consent.risk_library import (
 )
 from pathway.models import ClinicalRecord, Level, NoHardDeleteQuerySet, Pathway
 
-# The library, defined in consent.risk_library, is part of this app's models.
-__all__ = ["FrequencyBand", "Leaflet", "LeafletQuerySet", "Risk", "RiskFrequencyChange", "RiskQuerySet", "RiskVersion"]
+# The library (consent.risk_library) and the capacity assessment (consent.capacity) are part of this
+# app's models.
+__all__ = [
+    "ATTORNEY_TYPES",
+    "Ability",
+    "AdvanceDecision",
+    "AttorneyStatus",
+    "CapacityAssessment",
+    "FrequencyBand",
+    "Leaflet",
+    "LeafletQuerySet",
+    "Risk",
+    "RiskFrequencyChange",
+    "RiskQuerySet",
+    "RiskVersion",
+]
 
 
 class ConsentForm(models.TextChoices):
@@ -146,6 +167,17 @@ class ConsentRecord(ClinicalRecord):
         "procedures the patient does not want without further discussion", blank=True
     )
     contact_details = models.CharField("contact for further questions", max_length=200, blank=True)
+    # The operator is named before the day (domain.md 5.6: stage 2 is confirmed by the radiologist
+    # performing the procedure; domain.md 10: the UI stops anyone else signing it, bar a recorded delegate).
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="operator (who will perform the procedure)",
+        help_text="Confirms the consent on the day, before sedation.",
+    )
 
     # Statement of interpreter (domain.md 5.3).
     interpreter_used = models.BooleanField(default=False)
@@ -345,121 +377,6 @@ class ExplainedRisk(ClinicalRecord):
             raise ValidationError({"not_discussed_reason": "A discussed risk needs no reason for not discussing it."})
 
 
-class Ability(models.TextChoices):
-    ABLE = "able", "Able"
-    UNABLE = "unable", "Unable"
-
-
-class AttorneyStatus(models.TextChoices):
-    """Lasting power of attorney (health and welfare) or deputy (MCA 2005; domain.md 5.5 [R39])."""
-
-    NONE = "none", "Checked: none registered"
-    LPA = "lpa", "Health and welfare attorney with authority for this decision"
-    DEPUTY = "deputy", "Court-appointed deputy"
-
-
-class AdvanceDecision(models.TextChoices):
-    NONE = "none", "Searched: none found"
-    NOT_APPLICABLE = "not_applicable", "Exists but does not apply to this treatment"
-    APPLIES = "applies", "Exists and refuses this treatment"
-
-
-class CapacityAssessment(ClinicalRecord):
-    """Mental Capacity Act 2005 assessment for this decision (s.2 and s.3; domain.md 5.5 [R39][R40]).
-
-    On a Form 1 it records that a doubted patient has capacity; on a Form 4 it records the lack of
-    capacity and the best-interests decision.
-    """
-
-    consent = models.OneToOneField(ConsentRecord, on_delete=models.PROTECT, related_name="capacity")
-    decision = models.CharField("decision to be made", max_length=300)
-    reason_to_doubt = models.TextField("reason to doubt capacity")
-    impairment = models.BooleanField(
-        "impairment of, or disturbance in, the mind or brain (s.2)", default=False, help_text="Temporary or lasting."
-    )
-    impairment_details = models.TextField(blank=True)
-    steps_to_support = models.TextField("practicable steps taken to help the patient decide", blank=True)
-    # The four limbs of s.3, each with its evidence.
-    understand = models.CharField("understand the information", max_length=10, choices=Ability.choices)
-    understand_evidence = models.TextField("evidence (understand)")
-    retain = models.CharField("retain it", max_length=10, choices=Ability.choices)
-    retain_evidence = models.TextField("evidence (retain)")
-    weigh = models.CharField("use or weigh it", max_length=10, choices=Ability.choices)
-    weigh_evidence = models.TextField("evidence (use or weigh)")
-    communicate = models.CharField("communicate the decision", max_length=10, choices=Ability.choices)
-    communicate_evidence = models.TextField("evidence (communicate)")
-    # Form 4 (best interests).
-    may_regain_capacity = models.BooleanField("likely to regain capacity", default=False)
-    can_wait = models.BooleanField("the decision can wait until capacity returns", default=False)
-    can_wait_reasoning = models.TextField("why the decision can or cannot wait", blank=True)
-    attorney = models.CharField(
-        "lasting power of attorney or deputy", max_length=10, choices=AttorneyStatus.choices, blank=True
-    )
-    attorney_details = models.CharField("attorney or deputy: name and decision", max_length=300, blank=True)
-    advance_decision = models.CharField(
-        "advance decision to refuse treatment", max_length=20, choices=AdvanceDecision.choices, blank=True
-    )
-    best_interests = models.TextField(
-        "best interests: past and present wishes, beliefs and values, and why this is in their best interests",
-        blank=True,
-    )
-    consulted = models.TextField("who was consulted (family, carers, advocate)", blank=True)
-    imca_instructed = models.BooleanField("independent mental capacity advocate instructed", default=False)
-    second_opinion = models.CharField("second opinion (name and role)", max_length=200, blank=True)
-    second_opinion_agrees = models.BooleanField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "capacity assessment"
-
-    def __str__(self) -> str:
-        return f"Capacity assessment for consent {self.consent_id}"
-
-    @property
-    def lacks_capacity(self) -> bool:
-        """s.2/s.3: an impairment AND inability in any one of the four limbs."""
-        limbs = (self.understand, self.retain, self.weigh, self.communicate)
-        return self.impairment and Ability.UNABLE in limbs
-
-    @property
-    def limbs(self) -> list[tuple[str, str, str]]:
-        return [
-            ("Understand the information", self.get_understand_display(), self.understand_evidence),
-            ("Retain it", self.get_retain_display(), self.retain_evidence),
-            ("Use or weigh it", self.get_weigh_display(), self.weigh_evidence),
-            ("Communicate the decision", self.get_communicate_display(), self.communicate_evidence),
-        ]
-
-    def best_interests_problems(self) -> list[str]:
-        """What a Form 4 best-interests record still lacks (domain.md 5.5 [R39])."""
-        problems = []
-        if not self.lacks_capacity:
-            problems.append("the assessment does not show a lack of capacity")
-        if self.can_wait:
-            problems.append("the decision can wait until the patient regains capacity")
-        if not self.attorney:
-            problems.append("the lasting power of attorney or deputy check")
-        if not self.advance_decision:
-            problems.append("the advance decision search")
-        if self.advance_decision == AdvanceDecision.APPLIES:
-            problems.append("a valid advance decision refuses this treatment")
-        if not self.best_interests.strip():
-            problems.append("the best-interests reasoning")
-        if not self.consulted.strip() and not self.imca_instructed:
-            problems.append("who was consulted (or an advocate instructed)")
-        return problems
-
-    def clean(self):
-        errors = {}
-        if self.impairment and not self.impairment_details.strip():
-            errors["impairment_details"] = "Describe the impairment."
-        if self.attorney in (AttorneyStatus.LPA, AttorneyStatus.DEPUTY) and not self.attorney_details.strip():
-            errors["attorney_details"] = "Name the attorney or deputy."
-        if self.second_opinion and self.second_opinion_agrees is None:
-            errors["second_opinion_agrees"] = "Say whether the second opinion agrees."
-        if errors:
-            raise ValidationError(errors)
-
-
 class ConsentConfirmation(ClinicalRecord):
     """Stage 2: confirmation on the day by the operator, before sedation (domain.md 5.6 [R45][R43])."""
 
@@ -471,6 +388,20 @@ class ConsentConfirmation(ClinicalRecord):
     wishes_to_proceed = models.BooleanField("the patient still wishes to go ahead", default=False)
     risks_rediscussed = models.BooleanField("the risks were gone through again", default=False)
     changes_noted = models.TextField("any change since signing", blank=True)
+    # Capacity re-checked at confirmation (domain.md 5.6 [A][R45]; MCA 2005 s.2-3, domain.md 5.5).
+    has_capacity_today = models.BooleanField("the patient has capacity for this decision today", null=True)
+    capacity_how = models.TextField("how capacity was checked", blank=True)
+    # Someone other than the named operator: a delegate with a justification (domain.md 10).
+    delegation_reason = models.TextField("why the named operator is not confirming", blank=True)
+    # A trainee does not confirm alone (domain.md 10): the consultant supervising them.
+    supervised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="supervising consultant",
+    )
 
     class Meta:
         ordering = ["confirmed_at", "id"]

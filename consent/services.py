@@ -111,6 +111,9 @@ def start_consent(*, acting_user, pathway: Pathway, form_type: str = ConsentForm
         anaesthesia=[Anaesthesia.LOCAL, Anaesthesia.SEDATION],
         interpreter_used=needed,
         interpreter_language=language,
+        # Stage 1 is taken ideally by the operator (domain.md 5.6): named in the draft, changed there
+        # when someone else will operate, and fixed when the consent is signed.
+        operator=acting_user,
     )
     try:
         save_versioned(instance=consent, expected_version=None, acting_user=acting_user)
@@ -303,6 +306,40 @@ def confirm_refusals(consent: ConsentRecord, *, today: datetime.date | None = No
     return reasons
 
 
+def confirmer_refusals(
+    consent: ConsentRecord, *, acting_user, delegation_reason: str = "", supervised_by=None
+) -> list[str]:
+    """Who may confirm (domain.md 5.6: the radiologist performing the procedure; domain.md 10: the
+    named operator, or a delegate recorded with a justification; a trainee never alone)."""
+    reasons = []
+    if not consent.operator_id:
+        reasons.append("No operator is named on the consent: the consultant names one before the day.")
+    elif consent.operator_id != acting_user.pk and not delegation_reason.strip():
+        reasons.append(
+            f"You are not the named operator ({consent.operator.display_name}): record why you confirm on their behalf."
+        )
+    if not acting_user.is_consultant:
+        if supervised_by is None:
+            reasons.append("A trainee cannot confirm consent alone: name the supervising consultant.")
+        elif not supervised_by.is_consultant or supervised_by.pk == acting_user.pk:
+            reasons.append("The supervising clinician must be a consultant.")
+    return reasons
+
+
+def capacity_refusals(consent: ConsentRecord, *, has_capacity_today: bool | None, capacity_how: str) -> list[str]:
+    """Capacity is re-checked at confirmation (domain.md 5.6 [A][R45]; MCA 2005, domain.md 5.5)."""
+    if has_capacity_today is None or not capacity_how.strip():
+        return ["Record whether the patient has capacity for this decision today, and how it was checked."]
+    if consent.form_type == ConsentForm.FORM_1 and not has_capacity_today:
+        return [
+            "The patient does not have capacity for this decision today: do not go ahead on this Form 1 "
+            "(a capacity assessment and a Form 4 are needed)."
+        ]
+    if consent.form_type == ConsentForm.FORM_4 and has_capacity_today:
+        return ["The patient has capacity for this decision today: they decide for themselves on a Form 1 consent."]
+    return []
+
+
 @transaction.atomic
 def confirm_consent(
     *,
@@ -312,18 +349,26 @@ def confirm_consent(
     wishes_to_proceed: bool,
     risks_rediscussed: bool,
     changes_noted: str,
+    has_capacity_today: bool | None = None,
+    capacity_how: str = "",
+    delegation_reason: str = "",
+    supervised_by=None,
 ) -> ConsentConfirmation:
     """The operator confirms, before sedation, that the patient has no further questions and still
-    wishes to go ahead (Form 1 confirmation; RCR AuditLive [R45])."""
+    wishes to go ahead (Form 1 confirmation; RCR AuditLive [R45]), with capacity re-checked."""
     _require(acting_user, roles.RECORD_PROCEDURE)
     lock_state(consent.pathway)  # the pathway first, then the consent: one lock order everywhere
     stored = ConsentRecord.objects.select_for_update().get(pk=consent.pk)
     refusals = confirm_refusals(stored)
+    refusals += confirmer_refusals(
+        stored, acting_user=acting_user, delegation_reason=delegation_reason, supervised_by=supervised_by
+    )
     if not no_further_questions or not wishes_to_proceed:
         refusals.append(
             "Confirm both that the patient has no further questions and that they still wish to go ahead; "
             "if not, do not proceed (record a withdrawal if they no longer consent)."
         )
+    refusals += capacity_refusals(stored, has_capacity_today=has_capacity_today, capacity_how=capacity_how)
     if selectors.needs_risks_rediscussed(stored) and not risks_rediscussed:
         rules = selectors.consent_rules()
         refusals.append(
@@ -342,6 +387,10 @@ def confirm_consent(
         wishes_to_proceed=True,
         risks_rediscussed=risks_rediscussed,
         changes_noted=changes_noted.strip(),
+        has_capacity_today=has_capacity_today,
+        capacity_how=capacity_how.strip(),
+        delegation_reason=delegation_reason.strip() if stored.operator_id != acting_user.pk else "",
+        supervised_by=None if acting_user.is_consultant else supervised_by,
     )
     save_versioned(instance=confirmation, expected_version=None, acting_user=acting_user)
     render_document(consent=stored, event=DocumentEvent.CONFIRMED, event_at=now, acting_user=acting_user)

@@ -9,18 +9,14 @@ over the values fetched by one query, with the same interpolation.
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
-from simple_history.models import registered_models
 
-from consent.models import RiskVersion
 from dashboard import service_metrics
 from dashboard.arithmetic import percentile, share
 from pathway.models import ExitState, Pathway, PathwayStatus, Stage, StageTransition, rule_values
@@ -224,53 +220,12 @@ def _interval_sql(cohort) -> tuple[str, list, str]:
     return sql, params, where
 
 
-# --- caching by a change marker -------------------------------------------------------------------
-#
-# Figures over the whole history (the transition log's window function, the checklist's million
-# answers, every procedure's consent) take seconds at 100,000 pathways on a 2-core machine, and change
-# only when a clinical record is written. Every clinical model keeps its history (simple-history; all
-# saves go through pathway.services), so the latest history id of each history table, the latest
-# stage transition and the latest risk version together change with every write that can move a
-# figure. They are read in one query of index look-ups (MAX of a primary key) and are part of the
-# cache key: a new record is seen on the next request. The timeout covers anything else.
-FIGURES_CACHE_SECONDS = 15 * 60
-
-
-def change_marker() -> str:
-    """One query: the latest id of every table whose rows the dashboard's figures are built from."""
-
-    qn = connection.ops.quote_name
-    tables = sorted(
-        {(m.history.model._meta.db_table, "history_id") for m in registered_models.values()}
-        | {(StageTransition._meta.db_table, "id"), (RiskVersion._meta.db_table, "id")}
-    )
-    # Only quoted table and column names of our own models are interpolated; there are no values.
-    columns = ", ".join(f"(SELECT MAX({qn(column)}) FROM {qn(table)})" for table, column in tables)  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns}")
-        return ",".join(str(v or 0) for v in cursor.fetchone())
-
-
-def _cache_key(kind: str, cohort, *parts) -> str:
-    sql, params = cohort.order_by().values("pk").query.sql_with_params()
-    text = "|".join([kind, connection.alias, sql, repr(params), *map(str, parts), change_marker()])
-    return f"dashboard:{kind}:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def stage_intervals(cohort, *, today: datetime.date, months: int = 12, use_cache: bool = True) -> StageIntervals:
+def stage_intervals(cohort, *, today: datetime.date, months: int = 12) -> StageIntervals:
     """Median, interquartile range and 90th centile of days between consecutive stages, by the month
     the later stage was entered, over the last `months` months (domain.md 9 stage intervals).
 
-    One query for the figures (plus one for the cache key)."""
-    key = _cache_key("intervals", cohort, today.isoformat(), months) if use_cache else None
-    if key:
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    result = _stage_intervals(cohort, today=today, months=months)
-    if key:
-        cache.set(key, result, FIGURES_CACHE_SECONDS)
-    return result
+    One query. Seconds at 100,000 pathways: served from the dashboard's snapshot (dashboard.snapshot)."""
+    return _stage_intervals(cohort, today=today, months=months)
 
 
 def _stage_intervals(cohort, *, today: datetime.date, months: int) -> StageIntervals:
@@ -335,20 +290,11 @@ class Dashboard:
     outcomes: object
 
 
-def dashboard(cohort, *, today: datetime.date | None = None, use_cache: bool = True) -> Dashboard:
-    """Every figure of the dashboard over the cohort. Cached under the change marker (one query when
-    nothing was written since the last request); computed in full otherwise (about 20 queries)."""
+def dashboard(cohort, *, today: datetime.date | None = None) -> Dashboard:
+    """Every figure of the dashboard over the cohort, computed in full (about 20 queries; seconds at
+    100,000 pathways). The page reads them from a snapshot (dashboard.snapshot), never from here."""
     today = today or timezone.localdate()
-    rules = rule_values()
-    key = _cache_key("dashboard", cohort, today.isoformat(), sorted(rules.items())) if use_cache else None
-    if key:
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    result = _dashboard(cohort, today=today, rules=rules)
-    if key:
-        cache.set(key, result, FIGURES_CACHE_SECONDS)
-    return result
+    return _dashboard(cohort, today=today, rules=rule_values())
 
 
 def _dashboard(cohort, *, today: datetime.date, rules: dict[str, Decimal]) -> Dashboard:
@@ -356,7 +302,7 @@ def _dashboard(cohort, *, today: datetime.date, rules: dict[str, Decimal]) -> Da
         today=today,
         census=census(cohort),
         rtt=rtt_position(cohort, today=today, rules=rules),
-        intervals=stage_intervals(cohort, today=today, use_cache=False),
+        intervals=stage_intervals(cohort, today=today),
         mri=service_metrics.mri_waits(cohort, today=today, rules=rules),
         overdue_follow_ups=service_metrics.overdue_follow_ups(cohort, today=today),
         checklist=service_metrics.checklist_completeness(cohort),

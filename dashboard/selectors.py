@@ -1,11 +1,14 @@
 """Worklists: what each person has to do, each item linking to the form that clears it.
 
-A worklist is a named filter over open pathways (`WorklistSpec.condition`), shown to users holding
-all of its permissions. Counts for every list a user sees come from ONE aggregate query (also used
-for the navigation badge); each list's first rows come from one query per list, so the number of
-queries never depends on how many pathways a list holds.
+A worklist is a named condition on the stored pathway state (pathway.core.state.PathwayState: one row
+per pathway, kept current by the services in the write's own transaction), shown to users holding all
+of its permissions. Each list has a partial index in its own order, so its count reads only its own
+entries and its first rows are read in order: neither grows with the closed pathways. Conditions on
+the date ("listed for today", "window open") compare the stored dates with today in the query.
 
-The conditions are the collection filters of pathway/core/queues.py.
+Counts for every list a user sees come from ONE query (also used for the navigation badge), cached per
+list under the list's generation (dashboard.cache): a write bumps only the lists its pathway was or is
+now on.
 """
 
 from __future__ import annotations
@@ -13,108 +16,19 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    DateField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Func,
-    OuterRef,
-    Q,
-    Value,
-)
-from django.db.models.expressions import Combinable
+from django.db.models import DateField, F, Func, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from consent.models import ConsentConfirmation, ConsentRecord, ConsentWithdrawal
-from dashboard.metrics import change_marker
-from pathway.core.queues import (
-    DECISION_STAGES,
-    at_stage_q,
-    awaiting_decision_at_q,
-    awaiting_decision_q,
-    before_q,
-    without_record_q,
-)
-from pathway.models import Pathway, PathwayStatus, Priority, Stage, rule_value
-from pathway.mri.models import MriLevelFinding
-from pathway.pre_assessment.models import PreAssessment
+from dashboard.cache import generations, single_flight
+from pathway.models import Pathway, PathwayState, Stage, rule_value
 from pathway.selectors import pathways_for_user
 from pathway.templatetags.pathway_tags import stage_form_url
-
-# --- conditions on the stage records ---------------------------------------------------------------
-
-UNTREATED_STAGES = [s.value for s in Stage if s.index < Stage.RECOVERY.index]
-
-
-def _standing_consents():
-    """Current consents, signed and not withdrawn (ConsentRecordQuerySet.current().in_force()).
-
-    The withdrawal is tested with NOT EXISTS rather than in_force()'s LEFT JOIN ... IS NULL: PostgreSQL
-    estimated the join at one row and chose nested loops costing seconds at 100,000 pathways."""
-    return (
-        ConsentRecord.objects.current()
-        .signed()
-        .filter(~Exists(ConsentWithdrawal.objects.filter(consent_id=OuterRef("pk"))))
-    )
-
-
-def _consents():
-    return _standing_consents().filter(pathway_id=OuterRef("pk"))
-
-
-def consent_in_force_q() -> Q:
-    """The pathway's current consent is signed and not withdrawn."""
-    return Q(Exists(_consents()))
-
-
-def _reconsent_ordered_ids() -> list[int]:
-    """Pathways whose signed current consent (not withdrawn) has levels other than the levels now
-    planned (MRI findings with oedema, concordant with the examination: pathway.selectors.planned_levels),
-    among open pathways not yet treated; in the list's order (planned date, nulls last, then id).
-
-    The same set comparison as consent.selectors.levels_changed, done here over the bounded set of
-    standing consents of untreated pathways: two queries whatever their number. (Done in SQL as bit
-    sets, the comparison needed a sub-plan per consent, and PostgreSQL's JIT compiler added over a
-    second to it at 100,000 pathways.)"""
-    candidates = _standing_consents().filter(
-        pathway__status=PathwayStatus.OPEN, pathway__current_stage__in=UNTREATED_STAGES
-    )
-    consents = list(candidates.values_list("pathway_id", "levels", "pathway__planned_procedure_on"))
-    planned: dict[int, set[str]] = {}
-    findings = MriLevelFinding.objects.treatable().filter(scan__pathway_id__in=candidates.values("pathway_id"))
-    for pathway_id, level in findings.values_list("scan__pathway_id", "level"):
-        planned.setdefault(pathway_id, set()).add(level)
-    flagged = [
-        (planned_on is None, planned_on or datetime.date.min, pathway_id)
-        for pathway_id, levels, planned_on in consents
-        if set(levels or []) != planned.get(pathway_id, set())
-    ]
-    return [pathway_id for *_, pathway_id in sorted(flagged)]
-
-
-def reconsent_pathway_ids() -> list[int]:
-    """The pathways flagged for re-consent, in list order; cached under the change marker (every write
-    to a consent, an MRI finding or a pathway changes it)."""
-    return _cached_by_marker("reconsent", [], _reconsent_ordered_ids)
-
-
-def reconsent_flagged_q() -> Q:
-    """Open, not yet treated, and the current consent's levels differ from the planned ones."""
-    return Q(pk__in=reconsent_pathway_ids())
-
-
-def unconfirmed_consent_q() -> Q:
-    """Signed, not withdrawn, and not yet confirmed on the day (two-stage consent, domain.md 5.6)."""
-    return Q(Exists(_consents().filter(~Exists(ConsentConfirmation.objects.filter(consent_id=OuterRef("pk"))))))
 
 
 class DaysBefore(Func):
@@ -138,31 +52,22 @@ class DaysBefore(Func):
 def bloods_expire_before_procedure_q(today: datetime.date) -> Q:
     """Listed for today or later, not yet treated, and a recorded blood result (Hb, platelets, INR,
     creatinine/eGFR) will be older than the validity window on the procedure day (rule
-    lab_validity_days, domain.md 4.2)."""
+    lab_validity_days, domain.md 4.2): the oldest sample date is stored, the rule applied here."""
     days = int(rule_value("lab_validity_days"))
-    cut = DaysBefore(OuterRef("planned_procedure_on"), days)
-    stale = Q(pk__in=[])
-    for sampled in ("hb_sampled_on", "platelets_sampled_on", "inr_sampled_on", "renal_sampled_on"):
-        stale |= Q(**{f"{sampled}__lt": cut})
-    records = PreAssessment.objects.filter(pathway=OuterRef("pk")).filter(stale)
-    return Q(planned_procedure_on__gte=today) & before_q(Stage.RECOVERY) & Q(Exists(records))
+    return Q(
+        bloods_oldest_on__isnull=False,
+        planned_procedure_on__gte=today,
+        bloods_oldest_on__lt=DaysBefore(F("planned_procedure_on"), days),
+    )
 
 
 def follow_up_due_q(today: datetime.date) -> Q:
-    """The 4-week review's window has opened and it is not done (FollowUp.due / overdue, domain.md 8.1).
-
-    Through the one-to-one join rather than EXISTS, so the list is read in due order from
-    follow_up_pending_due_idx (the outer query already keeps open pathways only, as FollowUp.pending)."""
-    return Q(follow_up__completed_at__isnull=True, follow_up__window_opens_on__lte=today)
+    """The 4-week review's window has opened and it is not done (FollowUp.due / overdue, domain.md 8.1)."""
+    return Q(follow_up_due_on__isnull=False, follow_up_opens_on__lte=today)
 
 
-def follow_up_overdue_q(today: datetime.date) -> Q:
-    return Q(follow_up__completed_at__isnull=True, follow_up__window_closes_on__lt=today)
-
-
-def follow_up_due_on():
-    """The review's due date, through the one-to-one join (follow_up_pending_due_idx orders it)."""
-    return F("follow_up__due_on")
+def follow_up_overdue(state: PathwayState, today: datetime.date) -> bool:
+    return state.follow_up_closes_on is not None and state.follow_up_closes_on < today
 
 
 # --- the worklists --------------------------------------------------------------------------------
@@ -175,26 +80,26 @@ class WorklistSpec:
     description: str
     permissions: tuple[str, ...]
     stage: Stage  # the form that clears an item
+    # The state field marking membership (a boolean, or a date that is set): a write touching a
+    # pathway with this field set before or after invalidates this list's cached count.
+    member: str
+    # The full condition on PathwayState (the member field and anything about today).
     condition: Callable[[datetime.date], Q]
-    order_by: tuple = ("stage_entered_at", "id")
+    order_by: tuple = ("stage_entered_at", "pathway_id")  # served by the list's partial index
     date_label: str = "Waiting since"
-    date_expr: Callable[[], Combinable] = field(default=lambda: F("stage_entered_at"))
-    flag: Callable[[datetime.date], Q] | None = None
+    date_field: str = "stage_entered_at"  # a PathwayState field
+    flag: Callable[[PathwayState, datetime.date], bool] | None = None
     flag_label: str = ""
-    # Stages whose items are fetched by one query each and merged (the order must then be
-    # stage_entered_at, id).
-    split_by_stage: tuple[str, ...] = ()  # only with awaiting_decision_at_q
-    # A cached list of pathway ids in the list's order (the condition is then `pk__in` those ids).
-    ordered_ids: Callable[[], list[int]] | None = None
 
     def visible_to(self, user) -> bool:
         return all(user.has_perm(p) for p in self.permissions)
 
 
-# Urgent before routine: "urgent" sorts after "routine", so descending puts it first, and the
-# pathway_open_triage_idx index serves this order.
-URGENT_FIRST = ("-priority",)
+def _member(name: str) -> Callable[[datetime.date], Q]:
+    return lambda today: Q(**{name: True})
 
+
+PLANNED_FIRST = (F("planned_procedure_on").asc(nulls_last=True),)
 
 SPECS: tuple[WorklistSpec, ...] = (
     # Radiologist (and consultant).
@@ -204,10 +109,11 @@ SPECS: tuple[WorklistSpec, ...] = (
         description="New referrals to triage and assess against the suitability criteria.",
         permissions=(roles.RECORD_SUITABILITY,),
         stage=Stage.SUITABILITY,
-        condition=lambda today: at_stage_q(Stage.REFERRAL, Stage.SUITABILITY) & without_record_q(Stage.SUITABILITY),
-        order_by=(*URGENT_FIRST, "referral_received_on", "id"),
+        member="awaiting_suitability",
+        condition=_member("awaiting_suitability"),
+        order_by=("-urgent", "referral_received_on", "pathway_id"),  # urgent first
         date_label="Referred",
-        date_expr=lambda: F("referral_received_on"),
+        date_field="referral_received_on",
     ),
     WorklistSpec(
         key="mri",
@@ -215,7 +121,8 @@ SPECS: tuple[WorklistSpec, ...] = (
         description="Imaging to review and report level by level.",
         permissions=(roles.RECORD_MRI,),
         stage=Stage.MRI,
-        condition=lambda today: at_stage_q(Stage.MRI) & without_record_q(Stage.MRI),
+        member="mri_to_review",
+        condition=_member("mri_to_review"),
     ),
     WorklistSpec(
         key="procedure_today",
@@ -223,12 +130,11 @@ SPECS: tuple[WorklistSpec, ...] = (
         description="Patients listed for vertebroplasty today whose procedure is not yet recorded.",
         permissions=(roles.RECORD_PROCEDURE,),
         stage=Stage.PROCEDURE,
-        condition=lambda today: (
-            Q(planned_procedure_on=today) & before_q(Stage.RECOVERY) & without_record_q(Stage.PROCEDURE)
-        ),
-        order_by=("id",),
+        member="procedure_to_record",
+        condition=lambda today: Q(procedure_to_record=True, planned_procedure_on=today),
+        order_by=("planned_procedure_on", "pathway_id"),
         date_label="Planned",
-        date_expr=lambda: F("planned_procedure_on"),
+        date_field="planned_procedure_on",
     ),
     # Consultant.
     WorklistSpec(
@@ -237,10 +143,11 @@ SPECS: tuple[WorklistSpec, ...] = (
         description="Patients ready for the consent discussion, with no signed consent in force.",
         permissions=(roles.RECORD_CONSENT,),
         stage=Stage.CONSENT,
-        condition=lambda today: at_stage_q(Stage.CONSENT) & ~consent_in_force_q(),
-        order_by=(F("planned_procedure_on").asc(nulls_last=True), "stage_entered_at", "id"),
+        member="consent_to_take",
+        condition=_member("consent_to_take"),
+        order_by=(*PLANNED_FIRST, "stage_entered_at", "pathway_id"),
         date_label="Planned procedure",
-        date_expr=lambda: F("planned_procedure_on"),
+        date_field="planned_procedure_on",
     ),
     WorklistSpec(
         key="confirm_today",
@@ -248,10 +155,11 @@ SPECS: tuple[WorklistSpec, ...] = (
         description="Listed for today with a signed consent not yet confirmed by the operator (second stage).",
         permissions=(roles.RECORD_CONSENT,),
         stage=Stage.CONSENT,
-        condition=lambda today: Q(planned_procedure_on=today) & before_q(Stage.RECOVERY) & unconfirmed_consent_q(),
-        order_by=("id",),
+        member="consent_to_confirm",
+        condition=lambda today: Q(consent_to_confirm=True, planned_procedure_on=today),
+        order_by=("planned_procedure_on", "pathway_id"),
         date_label="Planned",
-        date_expr=lambda: F("planned_procedure_on"),
+        date_field="planned_procedure_on",
     ),
     WorklistSpec(
         key="awaiting_decision",
@@ -260,8 +168,8 @@ SPECS: tuple[WorklistSpec, ...] = (
         "a consultant's decision (move on, override with a reason, or close).",
         permissions=(roles.OVERRIDE_GATE,),
         stage=Stage.REFERRAL,  # items link to the pathway page, where the gate's reasons are shown
-        condition=lambda today: awaiting_decision_q(),
-        split_by_stage=DECISION_STAGES,
+        member="awaiting_decision",
+        condition=_member("awaiting_decision"),
     ),
     WorklistSpec(
         key="reconsent",
@@ -270,11 +178,11 @@ SPECS: tuple[WorklistSpec, ...] = (
         "before treating.",
         permissions=(roles.RECORD_CONSENT,),
         stage=Stage.CONSENT,
-        condition=lambda today: reconsent_flagged_q(),
-        ordered_ids=lambda: reconsent_pathway_ids(),
-        order_by=(F("planned_procedure_on").asc(nulls_last=True), "id"),
+        member="reconsent",
+        condition=_member("reconsent"),
+        order_by=(*PLANNED_FIRST, "pathway_id"),
         date_label="Planned procedure",
-        date_expr=lambda: F("planned_procedure_on"),
+        date_field="planned_procedure_on",
     ),
     # Nurse.
     WorklistSpec(
@@ -283,10 +191,11 @@ SPECS: tuple[WorklistSpec, ...] = (
         description="Bloods, ECG, medicines, allergies and escort to check.",
         permissions=(roles.RECORD_PRE_ASSESSMENT,),
         stage=Stage.PRE_ASSESSMENT,
-        condition=lambda today: at_stage_q(Stage.PRE_ASSESSMENT) & without_record_q(Stage.PRE_ASSESSMENT),
-        order_by=(F("planned_procedure_on").asc(nulls_last=True), "stage_entered_at", "id"),
+        member="pre_assessment_due",
+        condition=_member("pre_assessment_due"),
+        order_by=(*PLANNED_FIRST, "stage_entered_at", "pathway_id"),
         date_label="Planned procedure",
-        date_expr=lambda: F("planned_procedure_on"),
+        date_field="planned_procedure_on",
     ),
     WorklistSpec(
         key="bloods_expiring",
@@ -294,10 +203,11 @@ SPECS: tuple[WorklistSpec, ...] = (
         description="A blood result will be older than its validity window on the planned procedure day: repeat it.",
         permissions=(roles.RECORD_PRE_ASSESSMENT,),
         stage=Stage.PRE_ASSESSMENT,
+        member="bloods_oldest_on",
         condition=bloods_expire_before_procedure_q,
-        order_by=(F("planned_procedure_on").asc(nulls_last=True), "id"),
+        order_by=(*PLANNED_FIRST, "pathway_id"),
         date_label="Planned procedure",
-        date_expr=lambda: F("planned_procedure_on"),
+        date_field="planned_procedure_on",
     ),
     WorklistSpec(
         key="recovery",
@@ -305,7 +215,8 @@ SPECS: tuple[WorklistSpec, ...] = (
         description="Observations, bed rest and discharge.",
         permissions=(roles.RECORD_RECOVERY,),
         stage=Stage.RECOVERY,
-        condition=lambda today: at_stage_q(Stage.RECOVERY),
+        member="in_recovery",
+        condition=_member("in_recovery"),
     ),
     WorklistSpec(
         key="follow_up",
@@ -315,11 +226,12 @@ SPECS: tuple[WorklistSpec, ...] = (
         # follow-up; radiologists may still record a review from the pathway.
         permissions=(roles.RECORD_FOLLOW_UP, roles.RECORD_RECOVERY),
         stage=Stage.FOLLOW_UP,
+        member="follow_up_due_on",
         condition=follow_up_due_q,
-        order_by=("follow_up__due_on", "id"),
+        order_by=("follow_up_due_on", "pathway_id"),
         date_label="Due",
-        date_expr=follow_up_due_on,
-        flag=follow_up_overdue_q,
+        date_field="follow_up_due_on",
+        flag=follow_up_overdue,
         flag_label="Overdue",
     ),
 )
@@ -333,61 +245,67 @@ def specs_for_user(user) -> list[WorklistSpec]:
     return [spec for spec in SPECS if spec.visible_to(user)]
 
 
-def _annotated(queryset):
-    return queryset.annotate(
-        is_urgent=ExpressionWrapper(Q(priority=Priority.URGENT), output_field=BooleanField()),
-    )
+def lists_touched(before: dict | None, after: dict | None) -> set[str]:
+    """The worklists whose count or rows may differ between two state rows of one pathway: those it
+    is a member of before or after, when anything changed (date conditions left aside: a superset)."""
+    if before == after:
+        return set()
+    rows = [row for row in (before, after) if row]
+    return {spec.key for spec in SPECS if any(row.get(spec.member) for row in rows)}
 
 
 WORKLIST_CACHE_SECONDS = 5 * 60
 
 
-def _cached_by_marker(kind: str, parts: list, compute):
-    """`compute()` cached under the change marker (dashboard.metrics.change_marker: the latest id of
-    every clinical history table, one query): any clinical write gives a new key, so a cached value is
-    never older than the last write. The timeout bounds the rest (e.g. the date moving on is in `parts`)."""
-    text = "|".join([kind, connection.alias, *map(str, parts), change_marker()])
-    key = f"worklists:{kind}:" + hashlib.sha256(text.encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, WORKLIST_CACHE_SECONDS)
-    return value
-
-
-def _count_all(querysets: dict[str, object]) -> dict[str, int]:
-    """The count of each queryset in ONE query of scalar subqueries, each planned on its own (so each
-    list's EXISTS becomes an index-probing anti or semi join, not a per-row filter of one big scan)."""
+def _count_all(conditions: dict[str, Q]) -> dict[str, int]:
+    """The count of each condition on PathwayState in ONE query of scalar subqueries, each read from
+    its list's partial index."""
     parts, params = [], []
-    for i, queryset in enumerate(querysets.values()):
-        try:
-            sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
-        except EmptyResultSet:  # e.g. `pk__in` an empty list: nothing to count
-            parts.append("0")
-            continue
+    for i, condition in enumerate(conditions.values()):
+        sql, sql_params = PathwayState.objects.filter(condition).order_by().values("pk").query.sql_with_params()
         # Django-compiled SQL with its values as parameters; only an alias number is added.
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS list{i})")  # noqa: S608
         params.extend(sql_params)
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    return {key: int(n or 0) for key, n in zip(querysets, row, strict=True)}
+    return {key: int(n or 0) for key, n in zip(conditions, row, strict=True)}
+
+
+def _count_key(spec_key: str, generation: int, today: datetime.date) -> str:
+    return f"worklists:count:{connection.alias}:{spec_key}:{today.isoformat()}:{generation}"
 
 
 def worklist_counts(*, user, today: datetime.date | None = None) -> dict[str, int]:
-    """Count of every worklist the user sees, in one query, cached under the change marker (the
-    navigation badge on every page asks for them)."""
+    """Count of every worklist the user sees. Each list's count is cached under its own generation
+    (one round trip for the generations, one for the values); the lists missing are counted together
+    in one query, single flight (the others serve the previous count meanwhile).
+
+    Every signed-in clinician sees every pathway (pathway.selectors.pathways_for_user), so a count is
+    the same for everyone who sees the list and is shared between them."""
     specs = specs_for_user(user)
     if not specs:
         return {}
     today = today or timezone.localdate()
-    queryset = pathways_for_user(user=user).filter(status=PathwayStatus.OPEN)
-    scope, scope_params = queryset.order_by().values("pk").query.sql_with_params()
-    return _cached_by_marker(
-        "counts",
-        [today.isoformat(), scope, repr(scope_params), *(spec.key for spec in specs)],
-        lambda: _count_all({spec.key: queryset.filter(spec.condition(today)) for spec in specs}),
-    )
+    gens = generations(spec.key for spec in specs)
+    keys = {spec.key: _count_key(spec.key, gens[spec.key], today) for spec in specs}
+    found = cache.get_many(list(keys.values()))
+    counts = {key: found[k] for key, k in keys.items() if k in found}
+    missing = [spec for spec in specs if spec.key not in counts]
+    if missing:
+
+        def recount() -> dict[str, int]:
+            fresh = _count_all({spec.key: spec.condition(today) for spec in missing})
+            # Stored under each list's generation only when really counted (never a stale value).
+            cache.set_many({keys[k]: v for k, v in fresh.items()}, timeout=WORKLIST_CACHE_SECONDS)
+            return fresh
+
+        # The single-flight family is this set of lists (its previous value has the same keys).
+        lists = hashlib.sha256(",".join(s.key for s in missing).encode()).hexdigest()[:16]
+        which = hashlib.sha256(f"{today.isoformat()}|{[gens[s.key] for s in missing]}".encode()).hexdigest()[:16]
+        key = f"worklists:counts:{connection.alias}:{lists}:{which}"
+        counts.update(single_flight(key, recount, timeout=WORKLIST_CACHE_SECONDS))
+    return {spec.key: counts[spec.key] for spec in specs}
 
 
 @dataclass
@@ -421,27 +339,38 @@ def item_url(spec: WorklistSpec, pathway: Pathway) -> str:
     return stage_form_url(pathway, spec.stage)
 
 
+ITEM_COLUMNS = (
+    "follow_up_closes_on",
+    "pathway__id",
+    "pathway__current_stage",
+    "pathway__status",
+    "pathway__priority",
+    "pathway__patient__id",
+    "pathway__patient__family_name",
+    "pathway__patient__given_name",
+    "pathway__patient__nhs_number",
+)
+
+
 def worklist_items(*, user, spec: WorklistSpec, today: datetime.date, limit: int) -> list[WorklistItem]:
-    base = _annotated(pathways_for_user(user=user).filter(status=PathwayStatus.OPEN)).annotate(
-        item_date=spec.date_expr(),
-        item_flag=ExpressionWrapper(spec.flag(today), output_field=BooleanField()) if spec.flag else Value(False),
+    """The list's first `limit` rows: read in order from its partial index, one query."""
+    pathways_for_user(user=user)  # the permission check (every clinician sees every pathway)
+    states = (
+        PathwayState.objects.filter(spec.condition(today))
+        .select_related("pathway__patient")
+        # Only what a row shows (home.html) and item_url needs: fewer columns to read and convert.
+        .only(*ITEM_COLUMNS, spec.date_field)
+        .order_by(*spec.order_by)[:limit]
     )
-    if spec.ordered_ids:
-        # The list is a cached, ordered list of ids (see reconsent_pathway_ids): fetch the first rows.
-        ids = spec.ordered_ids()[:limit]
-        found = {p.pk: p for p in base.filter(pk__in=ids)}
-        rows = [found[i] for i in ids if i in found]
-    elif spec.split_by_stage:
-        # One ordered query per stage (each read in order from pathway_open_stage_entered_idx and
-        # stopped at `limit` rows), merged here: a fixed number of queries, and no scan of every
-        # stage's record table before the first row (PostgreSQL hashes them for an OR of EXISTS).
-        rows = []
-        for stage in spec.split_by_stage:
-            rows += base.filter(awaiting_decision_at_q(stage)).order_by(*spec.order_by)[:limit]
-        rows = sorted(rows, key=lambda p: (p.stage_entered_at, p.pk))[:limit]
-    else:
-        rows = base.filter(spec.condition(today)).order_by(*spec.order_by)[:limit]
-    return [WorklistItem(pathway=p, url=item_url(spec, p), date=p.item_date, flagged=bool(p.item_flag)) for p in rows]
+    return [
+        WorklistItem(
+            pathway=state.pathway,
+            url=item_url(spec, state.pathway),
+            date=getattr(state, spec.date_field),
+            flagged=bool(spec.flag and spec.flag(state, today)),
+        )
+        for state in states
+    ]
 
 
 def worklists_for_user(

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from accounts import roles
-from dashboard import metrics
+from dashboard import snapshot as dashboard_snapshot
 from dashboard.charts import charts_for
 from dashboard.context_processors import request_worklist_counts
 from dashboard.export import csv_lines, export_rows, summary
@@ -35,11 +35,9 @@ class HomeView(TemplateView):
         access_log.saw_pathways(self.request, [item.pathway for wl in worklists for item in wl.items])
         context["can_view_dashboard"] = user.has_perm(roles.VIEW_DASHBOARD)
         if not worklists and user.has_perm(roles.VIEW_DASHBOARD):
-            # A manager's worklist is the dashboard: the headline figures, with the way in.
-            cohort = pathways_for_user(user=user)
-            today = timezone.localdate()
-            context["census"] = metrics.census(cohort)
-            context["rtt"] = metrics.rtt_position(cohort, today=today, rules=metrics.rule_values(), breach_limit=10)
+            # A manager's worklist is the dashboard: the headline figures (from its snapshot), with the way in.
+            figures, snapshot = dashboard_snapshot.latest()
+            context.update(census=figures.census, rtt=figures.rtt, as_of=snapshot.computed_at)
         return context
 
 
@@ -54,7 +52,10 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
         user = self.request.user
         dashboard_filter = DashboardFilter(self.request.GET or None, queryset=pathways_for_user(user=user))
         query = self.request.GET.urlencode() if dashboard_filter.form.is_valid() else ""
-        figures = metrics.dashboard(dashboard_filter.qs)
+        # From the stored snapshot ("as of hh:mm"); a filter's figures once per snapshot.
+        figures, snapshot = dashboard_snapshot.latest()
+        if dashboard_filter.is_filtered:
+            figures = dashboard_snapshot.filtered(dashboard_filter.qs, snapshot)
         # The patients named in its tables (longest waits, MRI waits, overdue follow-ups).
         access_log.saw_pathways(
             self.request,
@@ -68,6 +69,7 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
             charts=charts_for(figures),
             can_export=user.has_perm(roles.EXPORT_PATHWAYS),
             querystring=query,
+            as_of=snapshot.computed_at,
         )
         return context
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import sync_roles
+from pathway.core import state
 from pathway.core.choices import ExitState, Stage
 from pathway.core.models import Aetiology, Pathway, PathwayStatus, Patient, Priority, ReferrerType, Sex, StageTransition
 from pathway.validators import nhs_number_is_valid
@@ -201,12 +202,13 @@ ORGANISATIONS = [
 ]
 
 DEMO_USERS = [
-    # username, first, last, role, job title
-    ("radiologist", "Ravi", "Menon", "Radiologist", "Specialty registrar, interventional radiology"),
-    ("consultant", "Helen", "Carter", "Consultant", "Consultant interventional radiologist"),
-    ("consultant2", "Samuel", "Adeyemi", "Consultant", "Consultant interventional radiologist"),
-    ("nurse", "Grace", "Lewis", "Nurse", "Senior staff nurse, IR day unit"),
-    ("manager", "Mark", "Fielding", "Manager", "Service manager, radiology"),
+    # username, first, last, role, job title, grade (domain.md 10: consultant or trainee, doctors only)
+    ("radiologist", "Ravi", "Menon", "Radiologist", "Consultant radiologist", "consultant"),
+    ("trainee", "Tariq", "Hassan", "Radiologist", "Specialty registrar, interventional radiology", "trainee"),
+    ("consultant", "Helen", "Carter", "Consultant", "Consultant interventional radiologist", "consultant"),
+    ("consultant2", "Samuel", "Adeyemi", "Consultant", "Consultant interventional radiologist", "consultant"),
+    ("nurse", "Grace", "Lewis", "Nurse", "Senior staff nurse, IR day unit", ""),
+    ("manager", "Mark", "Fielding", "Manager", "Service manager, radiology", ""),
 ]
 
 # How the demo pathways spread over stages: open pathways at every stage, and closed ones in every
@@ -281,6 +283,7 @@ class DemoPathway:
 Filler = Callable[["DemoBuilder", list[DemoPathway]], None]
 STAGE_FILLERS: list[tuple[Stage, Filler]] = []
 
+
 def register_filler(stage: Stage) -> Callable[[Filler], Filler]:
     """Stage modules register a function that bulk-creates their records for a chunk of pathways."""
 
@@ -320,13 +323,17 @@ class DemoBuilder:
         # One hash (salted once) for every demo user: hashing is deliberately slow, and the password
         # is the same published demo password for all of them.
         password_hash = make_password(settings.DEMO_PASSWORD)
-        for username, first, last, role, title in DEMO_USERS:
+        for username, first, last, role, title, grade in DEMO_USERS:
             user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": first, "last_name": last, "job_title": title}
+                username=username,
+                defaults={"first_name": first, "last_name": last, "job_title": title, "grade": grade},
             )
             if created:
                 user.password = password_hash
                 user.save()
+            elif user.grade != grade:
+                user.grade = grade
+                user.save(update_fields=["grade"])
             user.groups.set([Group.objects.get(name=role)])
             self.users[username] = user
         admin, created = User.objects.get_or_create(
@@ -487,6 +494,8 @@ class DemoBuilder:
         self._transitions(plans)
         for _stage, filler in STAGE_FILLERS:
             filler(self, plans)
+        # Rows inserted in bulk send no save signals: fill the worklist state of the chunk at once.
+        state.rebuild(ids=[plan.pathway.pk for plan in plans])
 
     def _stage_times(self, dates: dict[Stage, datetime.date], rng: random.Random) -> dict[Stage, datetime.datetime]:
         """Entry time of each stage: on its date, after the previous stage, never in the future."""

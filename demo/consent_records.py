@@ -125,6 +125,9 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
         if signed_at and signed_at > now:
             signed_at = now - datetime.timedelta(hours=1)
         leaflet = rng.choice(leaflets)
+        # The operator is named before the day and confirms on the day (domain.md 5.6); the
+        # procedure filler uses the same operator.
+        plan.operator = rng.choice(operators)
         consents.append(
             ConsentRecord(
                 pathway=pathway,
@@ -141,6 +144,7 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
                 patient_concerns=rng.choice(CONCERNS),
                 patient_questions=rng.choice(QUESTIONS),
                 contact_details="IR day unit, extension 4410",
+                operator=plan.operator,
                 interpreter_used=interpreter,
                 interpreter_language=language,
                 interpreter_name="Interpreter (telephone service)" if interpreter else "",
@@ -177,7 +181,7 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
             if confirmed_at > timezone.now() - datetime.timedelta(hours=6):
                 confirmed_at = max(timezone.now() - datetime.timedelta(hours=6), _at(builder.today, 0, 5))
             confirmed_at = max(confirmed_at, consent.signed_at)
-            operator = rng.choice(operators)
+            operator = plan.operator
             confirmations.append(
                 ConsentConfirmation(
                     consent=consent,
@@ -188,6 +192,11 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
                     wishes_to_proceed=True,
                     risks_rediscussed=rng.random() < 0.3,
                     changes_noted="" if rng.random() < 0.85 else "Started a new painkiller since signing.",
+                    # Capacity re-checked (domain.md 5.6): a Form 4 patient still lacks it.
+                    has_capacity_today=not form4,
+                    capacity_how="Could not retain the explanation; daughter (attorney) present."
+                    if form4
+                    else "Explained again; repeated the main risks back and weighed them.",
                     recorded_by=operator,
                 )
             )
@@ -295,8 +304,12 @@ def _capacity(consent: ConsentRecord, consultant, *, lacks: bool) -> CapacityAss
         can_wait_reasoning="Pain is preventing mobilisation; waiting risks chest infection and pressure damage."
         if lacks
         else "",
+        # A structured attorney record (domain.md 5.5): a registered health and welfare LPA who consents.
         attorney="lpa" if lacks else "",
-        attorney_details="Daughter, health and welfare LPA, agrees with the plan." if lacks else "",
+        attorney_name="Daughter (health and welfare attorney)" if lacks else "",
+        attorney_registration_checked=lacks,
+        attorney_covers_health=True if lacks else None,
+        attorney_consents=True if lacks else None,
         advance_decision="none" if lacks else "",
         best_interests="Valued independence and being at home; the family believe she would choose pain relief."
         if lacks

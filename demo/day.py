@@ -15,13 +15,22 @@ from django.utils import timezone
 
 from consent.models import Risk
 from demo.builder import DemoPathway, bulk_create_with_history, register_filler
+from pathway.anticoagulation import DRUGS
 from pathway.complications.models import CIRSE_GRADES, SIR_GRADES, Complication
 from pathway.core.choices import ExitState, Level, Stage
-from pathway.core.models import rule_values
+from pathway.core.models import LEG_FIELDS, rule_values
 from pathway.follow_up.models import FollowUp
-from pathway.mri.models import MriLevelFinding
+from pathway.mri.models import MriLevelFinding, MriScan
 from pathway.outcomes import DisabilityInstrument
-from pathway.procedure.models import CHECKLIST_ITEMS, Procedure, SafetyChecklistItem, TreatedLevel
+from pathway.pre_assessment.models import AntithromboticMedicine, PreAssessment
+from pathway.procedure.models import (
+    CHECKLIST_ITEMS,
+    ImagingAgeDecision,
+    LastDose,
+    Procedure,
+    SafetyChecklistItem,
+    TreatedLevel,
+)
 from pathway.recovery import schedule
 from pathway.recovery.models import Escalation, ObservationSet, Recovery
 from pathway.scores import ResponseBand
@@ -74,6 +83,12 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
     if not treated:
         return
     planned = _treatable_levels(treated)
+    pathways = [p.pathway for p in treated]
+    # The sign in repeats the pre-assessment's leg checks (the baseline, domain.md 7.1).
+    legs = {
+        row[0]: dict(zip(LEG_FIELDS, row[1:], strict=True))
+        for row in PreAssessment.objects.filter(pathway__in=pathways).values_list("pathway_id", *LEG_FIELDS)
+    }
     procedures, day_plans = [], []
     for plan in treated:
         rng = plan.rng
@@ -87,7 +102,7 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
         end = start + datetime.timedelta(minutes=25 * len(levels) + rng.randint(5, 25))
         plan.procedure_start, plan.procedure_end = start, end
         complete = plan.phases_done >= 4
-        operator = rng.choice(operators)
+        operator = getattr(plan, "operator", None) or rng.choice(operators)
         procedures.append(
             Procedure(
                 pathway=plan.pathway,
@@ -96,6 +111,15 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
                 sedation_monitor=users["nurse"],
                 radiographer="A Radiographer",
                 pregnancy_status_on_day="not_applicable",
+                **legs.get(
+                    plan.pathway.pk,
+                    {
+                        "left_leg_power": 5,
+                        "right_leg_power": 5,
+                        "left_leg_sensation": "normal",
+                        "right_leg_sensation": "normal",
+                    },
+                ),
                 anaesthesia="la_sedation",
                 sedation_drugs=[
                     {
@@ -188,9 +212,62 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
                     )
                 )
         complications += _complications(plan, builder)
+    _sign_in_records(builder, procedures)
     bulk_create_with_history(items, SafetyChecklistItem, default_user=users["radiologist"])
     bulk_create_with_history(levels, TreatedLevel, default_user=users["radiologist"])
     bulk_create_with_history(complications, Complication, default_user=users["nurse"])
+
+
+def _sign_in_records(builder, procedures: list[Procedure]) -> None:
+    """What every demo sign in recorded besides its answers: the last dose actually taken of each
+    antithrombotic, the day before its hold began (domain.md 4.3), and, for a scan older than the
+    rule on the procedure date, a consultant's decision to proceed (domain.md 3)."""
+    by_pathway = {p.pathway_id: p for p in procedures}
+    limit = int(rule_values()["imaging_age_warn_days"])
+    scans = {s.pathway_id: s for s in MriScan.objects.filter(pathway_id__in=by_pathway)}
+    doses, decisions = [], []
+    medicines = AntithromboticMedicine.objects.filter(pre_assessment__pathway_id__in=by_pathway).select_related(
+        "pre_assessment"
+    )
+    for medicine in medicines:
+        procedure = by_pathway[medicine.pre_assessment.pathway_id]
+        rule = DRUGS.get(medicine.drug)
+        band = rule.bands[-1] if rule else None
+        # Stopped in good time: a full day more than the longest hold of the drug.
+        days = (band.hold_days if band and band.hold_days else 1) + 2
+        taken = procedure.started_at - datetime.timedelta(days=days)
+        doses.append(
+            LastDose(
+                procedure=procedure,
+                medicine=medicine,
+                last_taken_at=taken,
+                created_at=procedure.created_at,
+                updated_at=procedure.created_at,
+                recorded_by=procedure.recorded_by,
+            )
+        )
+    consultant = builder.users["consultant"]
+    for procedure in procedures:
+        scan = scans.get(procedure.pathway_id)
+        day = timezone.localdate(procedure.started_at)
+        if scan is not None and (day - scan.scanned_on).days > limit:
+            at = procedure.created_at - datetime.timedelta(minutes=10)
+            decisions.append(
+                ImagingAgeDecision(
+                    pathway_id=procedure.pathway_id,
+                    scan=scan,
+                    procedure_on=day,
+                    decision="proceed",
+                    reason="Pain unchanged at the same level; no new symptoms. Proceed on the existing MRI.",
+                    decided_by=consultant,
+                    decided_at=at,
+                    created_at=at,
+                    updated_at=at,
+                    recorded_by=consultant,
+                )
+            )
+    bulk_create_with_history(doses, LastDose, default_user=builder.users["radiologist"])
+    bulk_create_with_history(decisions, ImagingAgeDecision, default_user=consultant)
 
 
 def _risk_ids() -> list[int]:
@@ -256,7 +333,8 @@ def _obs(recovery, at, rng, *, worse: int = 0, legs: bool = True) -> Observation
         consciousness="A",
         temperature_c=Decimal(rng.randint(362, 374)) / 10 if worse < 2 else Decimal(rng.randint(380, 386)) / 10,
         pain_nrs=rng.randint(1, 4) + worse,
-        left_leg_power=5 if legs else None,
+        # Deteriorating: the left leg weaker than before the procedure (a fall from the baseline).
+        left_leg_power=(3 if worse == 2 else 5) if legs else None,
         right_leg_power=5 if legs else None,
         left_leg_sensation="normal" if legs else "",
         right_leg_sensation="normal" if legs else "",

@@ -12,6 +12,8 @@ import datetime
 import random
 from decimal import Decimal
 
+from django.utils import timezone
+
 from demo.builder import DemoPathway, bulk_create_with_history, register_filler
 from pathway.core.choices import ExitState, Level, Stage
 from pathway.core.models import Aetiology
@@ -77,10 +79,15 @@ def fill_suitability(builder, plans: list[DemoPathway]) -> None:
         mdt = agreed or (outcome == "suitable" and rng.random() < 0.5)
         relative = [] if rng.random() < 0.85 else [rng.choice(["radiculopathy", "current_infection", "improving"])]
         absolute = ["systemic_infection"] if unsuitable and rng.random() < 0.3 else []
+        # A consultant records the decision (domain.md 2.3); some waiting at suitability are a trainee's
+        # draft for a consultant to confirm (domain.md 10).
+        draft = plan.reached == Stage.SUITABILITY and not plan.exit_state and rng.random() < 0.3
+        assessed_on = _day(plan, Stage.SUITABILITY, builder, rng.randint(0, 3))
+        decided_at = timezone.make_aware(datetime.datetime.combine(assessed_on, datetime.time(16, 0)))
         records.append(
             SuitabilityAssessment(
                 pathway=plan.pathway,
-                assessed_on=_day(plan, Stage.SUITABILITY, builder, rng.randint(0, 3)),
+                assessed_on=assessed_on,
                 pain_score=rng.randint(2, 6) if unsuitable and rng.random() < 0.5 else rng.randint(7, 10),
                 pain_at_level_on_exam=not unsuitable or rng.random() < 0.5,
                 exam_findings="Midline tenderness on percussion at the suspected level.",
@@ -100,7 +107,10 @@ def fill_suitability(builder, plans: list[DemoPathway]) -> None:
                 bone_health_plan=rng.choice(["referred", "already_treated", "referred", "declined"]),
                 outcome=outcome,
                 outcome_notes="Not concordant with examination." if unsuitable else "",
-                recorded_by=builder.users["radiologist"],
+                recorded_by=builder.users["trainee" if draft else "radiologist"],
+                drafted_by=builder.users["trainee"] if draft else None,
+                decided_by=None if draft else builder.users["radiologist"],
+                decided_at=None if draft else min(decided_at, timezone.now()),
             )
         )
         _baseline(records[-1], plan)
@@ -270,6 +280,11 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
                 can_lie_prone=rng.random() < 0.95,
                 escort_confirmed=not waiting or rng.random() < 0.8,
                 transport_home_arranged=not waiting or rng.random() < 0.85,
+                # The first baseline of the legs (domain.md 7.1); a few start with a weak leg.
+                left_leg_power=5 if rng.random() < 0.95 else 4,
+                right_leg_power=5,
+                left_leg_sensation="normal",
+                right_leg_sensation="normal",
                 recorded_by=user,
             )
         )

@@ -10,8 +10,8 @@ from pathway.core.models import Pathway, Patient, PatientAccess, Rule, RuleChang
 from pathway.follow_up.models import FollowUp
 from pathway.mri.models import MriLevelFinding, MriScan
 from pathway.pre_assessment.models import Allergy, AntithromboticMedicine, PreAssessment
-from pathway.procedure.models import Procedure, SafetyChecklistItem, TreatedLevel
-from pathway.recovery.models import ObservationSet, Recovery
+from pathway.procedure.models import ImagingAgeDecision, LastDose, Procedure, SafetyChecklistItem, TreatedLevel
+from pathway.recovery.models import LegReview, ObservationSet, Recovery
 from pathway.suitability.models import SuitabilityAssessment
 
 
@@ -189,11 +189,27 @@ class ObservationSetInline(ReadOnlyInline):
     fields = ("taken_at", "respiration_rate", "spo2", "systolic_bp", "pulse", "consciousness", "temperature_c")
 
 
+class LastDoseInline(ReadOnlyInline):
+    model = LastDose
+    fields = ("medicine", "not_taken", "last_taken_at")
+
+
+class LegReviewInline(ReadOnlyInline):
+    model = LegReview
+    fields = ("reviewed_by", "reviewed_at", "outcome", "findings")
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(ReadOnlyClinicalAdmin):
     list_display = ("pathway", "operator", "started_at", "anaesthesia", "dap_value", "dap_unit")
     raw_id_fields = ("pathway",)
-    inlines = [SafetyChecklistItemInline, TreatedLevelInline]
+    inlines = [SafetyChecklistItemInline, TreatedLevelInline, LastDoseInline]
+
+
+@admin.register(ImagingAgeDecision)
+class ImagingAgeDecisionAdmin(ReadOnlyClinicalAdmin):
+    list_display = ("pathway", "procedure_on", "decision", "decided_by", "decided_at")
+    raw_id_fields = ("pathway",)
 
 
 @admin.register(Complication)
@@ -207,7 +223,7 @@ class ComplicationAdmin(ReadOnlyClinicalAdmin):
 class RecoveryAdmin(ReadOnlyClinicalAdmin):
     list_display = ("pathway", "arrived_at", "bed_rest_started_at", "bed_rest_ended_at", "discharged_at")
     raw_id_fields = ("pathway",)
-    inlines = [ObservationSetInline]
+    inlines = [ObservationSetInline, LegReviewInline]
 
 
 @admin.register(FollowUp)

@@ -301,3 +301,36 @@ def hold_plan(
     if rule.note:
         advice = f"{rule.note} {advice}"
     return HoldPlan(**base, last_dose_on=last, timing=timing, restart_on=restart, restart_advice=advice)
+
+
+def hold_problem(
+    *,
+    drug: str,
+    procedure_on: datetime.date,
+    last_taken_at: datetime.datetime,
+    at: datetime.datetime,
+    crcl: Decimal | None = None,
+) -> str | None:
+    """Was the hold met by the dose actually taken? None when it was. `last_taken_at` and `at` (the
+    sign in) are local times. Day holds count full days with no dose before the procedure day
+    (domain.md 4.3 [A][R27]); hour holds run from the last dose to the sign in. A drug the table
+    cannot judge (not listed, clearance below its limit) is left to the clinician's written plan."""
+    rule = DRUGS.get(drug)
+    band = rule.band_for(crcl) if rule else None
+    if band is None:
+        return None
+    if band.hold_days:
+        clear_days = (procedure_on - last_taken_at.date()).days - 1
+        if clear_days < band.hold_days:
+            return (
+                f"{rule.name} last taken {_day(last_taken_at.date())}: {max(clear_days, 0)} full days without a "
+                f"dose before the procedure, {band.hold_days} needed."
+            )
+        return None
+    hours = (at - last_taken_at).total_seconds() / 3600
+    if hours < band.hold_hours:
+        return (
+            f"{rule.name} last taken at {last_taken_at:%H:%M} on {_day(last_taken_at.date())}: {int(hours)} hours "
+            f"before sign in, {band.hold_hours} needed."
+        )
+    return None

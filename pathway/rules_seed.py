@@ -62,6 +62,14 @@ RULES: list[dict] = [
         "source": "Local default; VAPOUR required <= 7 days, domain.md 3 [R18]",
     },
     {
+        "key": "patient_age_min_years",
+        "label": "Youngest age for the procedure (local threshold at G2)",
+        "value": "19",
+        "unit": "years",
+        "evidence_tag": "[A][I]",
+        "source": "AoMRC EBI: adults 19 and over, domain.md 2.1 [R10]; local age threshold at G2, domain.md 2.4",
+    },
+    {
         "key": "remaining_height_warn_pct",
         "label": "Warn when remaining vertebral height below",
         "value": "33",
@@ -293,6 +301,9 @@ BOUNDS: dict[str, tuple[str, str, str]] = {
     "fracture_age_warn_days": ("14", "84", "fracture age warning"),
     # domain.md 3: VAPOUR imaging <=7 days [R18], local default e.g. 28; 7-56 days [I] local bound.
     "imaging_age_warn_days": ("7", "56", "imaging age warning"),
+    # domain.md 2.1: EBI covers adults 19 and over [A][R10]; trials used >60 (VAPOUR [R18]) and >=50
+    # (VERTOS IV [R20]); a local threshold between 18 and 60 [I] local bound.
+    "patient_age_min_years": ("18", "60", "youngest age for the procedure"),
     # domain.md 2.2 / 3: remaining height >=33% [R91]; 20-50% [I] local bound.
     "remaining_height_warn_pct": ("20", "50", "remaining height warning"),
     # domain.md 4.2: ECG if ASA >=3 [U/I]; an ECG may be asked for earlier, never later: ASA 1-3 [I] local bound.

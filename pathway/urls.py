@@ -47,6 +47,11 @@ urlpatterns = [
         name="safety_checklist",
     ),
     path(
+        "pathways/<int:pk>/procedure/imaging-decision/",
+        procedure_views.ImagingDecisionView.as_view(),
+        name="imaging_decision",
+    ),
+    path(
         "pathways/<int:pk>/procedure/levels/new/",
         procedure_views.TreatedLevelCreateView.as_view(),
         name="treated_level_add",
@@ -68,6 +73,7 @@ urlpatterns = [
         recovery_views.EscalationCloseView.as_view(),
         name="escalation_close",
     ),
+    path("pathways/<int:pk>/recovery/leg-review/", recovery_views.LegReviewView.as_view(), name="leg_review"),
     path("pathways/<int:pk>/recovery/discharge/", recovery_views.DischargeView.as_view(), name="discharge"),
     path(
         "pathways/<int:pk>/recovery/discharge-sheet.pdf",
@@ -89,7 +95,8 @@ urlpatterns = [
 
 # Every page showing patient data, for the access log (pathway/core/access_log.py): what it shows, and
 # whose record (the pathway or the patient named by the URL, or the patients a list shows).
-# POST-only actions (advance, close, reopen, return, discharge, follow_up_complete) show nothing.
+# POST-only actions (advance, close, reopen, return, discharge, follow_up_complete, imaging_decision,
+# leg_review) show nothing.
 access_log.register(
     {
         "pathway:patient_list": access_log.list_page("patient list"),

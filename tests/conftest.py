@@ -84,6 +84,28 @@ def _reference_data_present(request):
         seed_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def _stored_state_matches_records(request):
+    """After every database test, whatever workflow it played (services, views, factories), each
+    pathway's stored state (pathway.core.state, maintained by the writes) equals the state rebuilt
+    from its records (what `manage.py rebuild_pathway_state` would write)."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or bool({"db", "transactional_db", "live_server"} & set(request.fixturenames))
+    if not uses_db or "live_server" in request.fixturenames:
+        yield
+        return
+    transactional = "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    yield
+    from pathway.core import state
+    from pathway.models import Pathway
+
+    ids = list(Pathway.objects.values_list("pk", flat=True))
+    maintained, rebuilt = state.stored(ids), state.compute(ids)
+    differ = {pk: (maintained.get(pk), rebuilt[pk]) for pk in ids if maintained.get(pk) != rebuilt[pk]}
+    assert not differ, f"stored pathway state differs from the rebuilt one: {differ}"
+
+
 @pytest.fixture(scope="module")
 def module_db(django_db_setup, django_db_blocker, tmp_path_factory):
     """For data built once and shared by the tests of a module that only read it (a module-scoped

@@ -36,6 +36,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         if not Group.objects.filter(name=extracted).exists():
             sync_roles()
         self.groups.add(Group.objects.get(name=extracted))
+        # Doctors are consultants unless a test makes one a trainee (grade="trainee").
+        if extracted in ("Radiologist", "Consultant") and not self.grade:
+            self.grade = "consultant"
         self.save()
 
 
@@ -111,6 +114,9 @@ class SuitabilityAssessmentFactory(factory.django.DjangoModelFactory):
     odi_8 = None
     odi_9 = 4
     odi_10 = 4
+    # Decided by a consultant radiologist (domain.md 2.3); pass decided_by=None for a trainee's draft.
+    decided_by = factory.SubFactory(UserFactory, role="Consultant")
+    decided_at = factory.LazyFunction(timezone.now)
 
 
 class MriScanFactory(factory.django.DjangoModelFactory):
@@ -188,6 +194,11 @@ class PreAssessmentFactory(factory.django.DjangoModelFactory):
     can_lie_prone = True
     escort_confirmed = True
     transport_home_arranged = True
+    # The first baseline of the legs (domain.md 7.1).
+    left_leg_power = 5
+    right_leg_power = 5
+    left_leg_sensation = "normal"
+    right_leg_sensation = "normal"
 
 
 class AllergyFactory(factory.django.DjangoModelFactory):
@@ -250,6 +261,8 @@ class ConsentRecordFactory(factory.django.DjangoModelFactory):
     leaflet_given_on = factory.LazyFunction(_days_ago(3))
     patient_questions = "Asked how long the bed rest lasts; told 2 to 4 hours."
     patient_copy = "accepted"
+    # Named before the day; confirms on the day (domain.md 5.6).
+    operator = factory.SubFactory(UserFactory, role="Consultant")
 
     class Params:
         signed = factory.Trait(
@@ -320,11 +333,14 @@ class ConsentConfirmationFactory(factory.django.DjangoModelFactory):
         model = "consent.ConsentConfirmation"
 
     consent = factory.SubFactory(ConsentRecordFactory, signed=True)
-    confirmed_by = factory.SubFactory(UserFactory, role="Radiologist")
-    confirmed_by_name = "Rita Radiologist"
+    # By the named operator (domain.md 5.6), capacity re-checked.
+    confirmed_by = factory.SelfAttribute("consent.operator")
+    confirmed_by_name = factory.LazyAttribute(lambda o: o.confirmed_by.display_name)
     confirmed_at = factory.LazyFunction(timezone.now)
     no_further_questions = True
     wishes_to_proceed = True
+    has_capacity_today = True
+    capacity_how = "Explained again; she repeated the main risks back and still wants to go ahead."
 
 
 class ConsentWithdrawalFactory(factory.django.DjangoModelFactory):
@@ -364,6 +380,11 @@ class ProcedureFactory(factory.django.DjangoModelFactory):
     ended_at = factory.LazyFunction(_minutes_ago(50))
     post_ct_done = True
     post_ct_findings = "Good cement fill; no leak."
+    # Legs at sign in, before sedation: the baseline for recovery (domain.md 7.1).
+    left_leg_power = 5
+    right_leg_power = 5
+    left_leg_sensation = "normal"
+    right_leg_sensation = "normal"
     fluoroscopy_seconds = Decimal("185.0")
     dap_value = Decimal("1250")
     dap_unit = "cGy.cm2"

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from consent import services as consent_services
 from consent.models import ConsentRecord, DocumentEvent
+from interop import gp_letter
 from pathway.core import access_log
 from pathway.models import Pathway, Patient, PatientAccess, Stage
 from pathway.pre_assessment import medicines_letter
@@ -81,6 +82,7 @@ def build_world(nurse) -> World:
     ConsentRecord.objects.filter(pk=consent.pk).update(paper_scan=consent.paper_scan.name)
     discharge_sheet.store(pathway=pathway, acting_user=nurse)
     medicines_letter.store(pathway=pathway, pre=pathway.pre_assessment, acting_user=nurse)
+    gp_letter.store_at_discharge(pathway=pathway, acting_user=nurse)  # what the discharge also stores
     draft = ConsentRecordFactory(pathway=pathway)
     return World(pathway.patient, pathway, consent, draft, signed.pk, escalation.pk)
 
@@ -204,6 +206,7 @@ def test_the_walk_covers_the_patient_pages():
     names = {name for name, _route, _pattern in record_patterns()}
     assert {"pathway:detail", "pathway:suitability", "pathway:discharge_sheet", "pathway:patient_detail"} <= names
     assert {"consent:consent", "consent:pdf", "consent:document", "consent:scan", "pathway:patient_access_csv"} <= names
+    assert {"interop:pathway_fhir", "interop:gp_letter"} <= names
     assert "pathway:advance" not in names and "consent:start" not in names  # POST-only
     assert len(names) >= 27
 

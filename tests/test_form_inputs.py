@@ -74,9 +74,9 @@ from pathway.pre_assessment.forms import (
     AntithromboticMedicineInlineFormSet,
     PreAssessmentForm,
 )
-from pathway.procedure.forms import ChecklistPhaseForm, ProcedureForm, TreatedLevelForm
+from pathway.procedure.forms import ChecklistPhaseForm, ImagingDecisionForm, ProcedureForm, TreatedLevelForm
 from pathway.procedure.models import ChecklistPhase
-from pathway.recovery.forms import DischargeForm, EscalationForm, ObservationSetForm, RecoveryForm
+from pathway.recovery.forms import DischargeForm, EscalationForm, LegReviewForm, ObservationSetForm, RecoveryForm
 from pathway.referral.forms import ReferralForm
 from pathway.suitability.forms import SuitabilityAssessmentForm
 from pathway.validators import PAIN_MESSAGE
@@ -294,6 +294,7 @@ CASES = [
         _bound(ChecklistPhaseForm, phase=ChecklistPhase.SIGN_OUT, answers={}, ask_pregnancy=False),
         (Procedure,),
     ),
+    Case("ImagingDecisionForm", _bound(ImagingDecisionForm), (Procedure,)),
     Case(
         "TreatedLevelForm",
         _bound(TreatedLevelForm, instance=lambda w: TreatedLevel(procedure=w.procedure)),
@@ -311,6 +312,7 @@ CASES = [
         (ObservationSet,),
         _check_observation_set,
     ),
+    Case("LegReviewForm", _bound(LegReviewForm), (Recovery,)),
     Case("DischargeForm", _bound(DischargeForm), (Recovery, FollowUp)),
     Case("EscalationForm", _bound(EscalationForm, instance=lambda w: Escalation(recovery=w.recovery)), (Escalation,)),
     Case(

@@ -44,6 +44,11 @@ class StaleState(WorkflowError):
     the same user's first click): nothing was changed."""
 
 
+# The day-of consent item (domain.md 5.8), named here so the sign in can find it among the consent
+# app's items: there it is never overridden (domain.md 5.6; issue 14 item 2).
+CONSENT_CONFIRMED_LABEL = "Consent confirmed on the day by the operator"
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     label: str

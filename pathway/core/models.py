@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from pathway.core.choices import ExitState, Stage
 from pathway.core.querysets import NoHardDeleteQuerySet, PathwayQuerySet, PatientQuerySet
+from pathway.core.state import PathwayState, note_locked  # noqa: F401 - PathwayState registered with the app
 from pathway.rules_seed import BOUNDS
 from pathway.validators import not_in_future, validate_nhs_number
 
@@ -247,7 +248,10 @@ def lock_pathway(pathway: Pathway) -> Pathway:
 
     Every write that checks a pathway's state first takes this lock, so two writes on one pathway
     run one after the other and the second sees what the first did (design.md 9)."""
-    return Pathway.objects.select_for_update().select_related("patient").get(pk=pathway.pk)
+    locked = Pathway.objects.select_for_update().select_related("patient").get(pk=pathway.pk)
+    # Rows saved later in this transaction refresh the pathway's stored state (pathway.core.state).
+    note_locked(locked.pk)
+    return locked
 
 
 class StageTransition(models.Model):
@@ -495,6 +499,62 @@ def check_choices(values, choices, field: str, errors: dict) -> None:
     allowed = {value for value, _label in choices}
     if not isinstance(values, list) or any(v not in allowed for v in values):
         errors[field] = "Choose only from the listed options."
+
+
+class Sensation(models.TextChoices):
+    NORMAL = "normal", "Normal"
+    ALTERED = "altered", "Altered"
+
+
+LEG_FIELDS = ("left_leg_power", "right_leg_power", "left_leg_sensation", "right_leg_sensation")
+
+
+class LegChecks(models.Model):
+    """Lower-limb power (MRC 0-5, the worst of hip, knee and ankle) and sensation, per side. Taken
+    before the procedure (pre-assessment, sign in) as the baseline, and in recovery against it,
+    because cement can leak into the canal or a foramen (domain.md 7.1-7.2 [I][E][R49])."""
+
+    left_leg_power = models.PositiveSmallIntegerField(
+        "left leg power (MRC 0-5)", null=True, blank=True, validators=int_range(0, 5)
+    )
+    right_leg_power = models.PositiveSmallIntegerField(
+        "right leg power (MRC 0-5)", null=True, blank=True, validators=int_range(0, 5)
+    )
+    left_leg_sensation = models.CharField(max_length=10, choices=Sensation.choices, blank=True)
+    right_leg_sensation = models.CharField(max_length=10, choices=Sensation.choices, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def check_legs(self, errors: dict) -> None:
+        """All four recorded, or none."""
+        legs = [getattr(self, name) for name in LEG_FIELDS]
+        if any(v not in (None, "") for v in legs) and any(v in (None, "") for v in legs):
+            errors["left_leg_power"] = "Record power and sensation for both legs, or leave all four empty."
+
+    @property
+    def has_leg_checks(self) -> bool:
+        return all(getattr(self, name) not in (None, "") for name in LEG_FIELDS)
+
+    def legs_worse_than(self, baseline: LegChecks) -> bool:
+        """Power lower, or sensation newly altered, in either leg compared with `baseline`."""
+        for side in ("left", "right"):
+            if getattr(self, f"{side}_leg_power") < getattr(baseline, f"{side}_leg_power"):
+                return True
+            was = getattr(baseline, f"{side}_leg_sensation")
+            if was == Sensation.NORMAL and getattr(self, f"{side}_leg_sensation") == Sensation.ALTERED:
+                return True
+        return False
+
+    def legs_display(self) -> str:
+        """'left 5/5, right 4/5, sensation altered on the right'."""
+        if not self.has_leg_checks:
+            return "not recorded"
+        text = f"left {self.left_leg_power}/5, right {self.right_leg_power}/5"
+        altered = [side for side in ("left", "right") if getattr(self, f"{side}_leg_sensation") == Sensation.ALTERED]
+        if altered:
+            text += f", sensation altered on the {' and '.join(altered)}"
+        return text
 
 
 class FormSubmission(models.Model):

@@ -50,3 +50,21 @@ def consent() -> ConsentFacts:
     if _consent is None:
         raise ImproperlyConfigured("The consent app is not installed: nothing has registered the consent facts.")
     return _consent
+
+
+# --- at the discharge -----------------------------------------------------------------------------
+# Documents made at the discharge by an app above pathway (the GP letter, interop.gp_letter). The
+# discharge service calls each in its own transaction, after the discharge sheet, so a discharge
+# always has its documents and a failing one undoes the discharge.
+
+_discharge_handlers: list = []
+
+
+def register_discharge_handler(handler) -> None:
+    """`handler(*, pathway, acting_user)`, called once per discharge. Idempotent."""
+    if handler not in _discharge_handlers:
+        _discharge_handlers.append(handler)
+
+
+def discharge_handlers() -> tuple:
+    return tuple(_discharge_handlers)

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
+from pathway.core import state
 from pathway.core.queues import PathwayQueueMixin
 from pathway.validators import normalise_nhs_number
 
@@ -41,7 +42,21 @@ class PatientQuerySet(models.QuerySet):
         return NoHardDeleteQuerySet.delete(self)
 
 
+# Fields whose change leaves a pathway's worklist state as it was (the optimistic version bump).
+STATE_NEUTRAL_FIELDS = {"version", "updated_at"}
+
+
 class PathwayQuerySet(PathwayQueueMixin, models.QuerySet):
+    def update(self, **kwargs):
+        """An UPDATE sends no save signal: refresh the stored worklist state (pathway.core.state) of
+        the pathways it changed, in the same transaction, unless only the version moved."""
+        if set(kwargs) <= STATE_NEUTRAL_FIELDS:
+            return super().update(**kwargs)
+        ids = list(self.values_list("pk", flat=True))
+        count = super().update(**kwargs)
+        state.refresh(ids)
+        return count
+
     def open(self):
         return self.filter(status="open")
 

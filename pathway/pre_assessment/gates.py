@@ -16,7 +16,9 @@ from pathway.core.gating import (
 )
 from pathway.core.models import Pathway, rule_values
 from pathway.pre_assessment.models import (
+    SEDATION_RISK_FACTORS,
     Allergen,
+    AnaestheticReviewOutcome,
     EcgResult,
 )
 
@@ -56,14 +58,8 @@ def pre_assessment_items(pathway: Pathway, rules: dict, *, on_the_day: bool) -> 
     medicines = list(pre.medicines.all())
     on_warfarin = any(m.drug == "warfarin" for m in medicines)
     items += blood_items(pre, rules, planned, on_the_day=on_the_day, on_warfarin=on_warfarin)
-    # ECG where the rule requires it (NICE NG45 [A][R30], default ASA >= 3 [U][I]).
-    ecg_from = rules["ecg_required_asa_min"]
-    if pre.asa_grade and pre.asa_grade >= ecg_from and not pre.ecg_done:
-        items.append(checklist_item("", f"An ECG is required ({pre.get_asa_grade_display()}) but not recorded."))
-    elif pre.ecg_done and pre.ecg_result == EcgResult.ABNORMAL_REFER:
-        items.append(checklist_item("", "The ECG is abnormal and needs referral before the procedure."))
-    elif pre.ecg_done:
-        items.append(checklist_item(f"ECG {pre.get_ecg_result_display().lower()}", None))
+    items += ecg_items(pre, rules)
+    items += sedation_items(pre)
     # Allergies: explicit, and no PMMA allergy (domain.md 4.4, 2.2 [S][R12]).
     allergies = list(pre.allergies.all())
     if not allergies and not pre.no_known_allergies:
@@ -83,6 +79,17 @@ def pre_assessment_items(pathway: Pathway, rules: dict, *, on_the_day: bool) -> 
         items.append(medicine_item(medicine))
     if not medicines and pre.no_antithrombotics:
         items.append(checklist_item("No anticoagulant or antiplatelet medicine", None))
+    # Medicines reconciliation: Required (domain.md 4.4 [S][R86]).
+    items.append(
+        checklist_item(
+            "Medicines reconciliation done",
+            None if pre.medicines_reconciled else "Medicines reconciliation is not recorded.",
+        )
+    )
+    # Leg power and sensation before the procedure: the baseline recovery checks are compared with
+    # (domain.md 7.1 [I]); taken again at sign in.
+    legs_missing = "Leg power and sensation (the baseline before the procedure) are not recorded."
+    items.append(checklist_item(f"Baseline legs: {pre.legs_display()}", None if pre.has_leg_checks else legs_missing))
     # Leaflet: someone stays overnight; no driving for 24 h [L].
     items.append(
         checklist_item(
@@ -96,6 +103,37 @@ def pre_assessment_items(pathway: Pathway, rules: dict, *, on_the_day: bool) -> 
         )
     )
     return items
+
+
+def ecg_items(pre, rules: dict) -> list[ChecklistItem]:
+    """ECG where domain.md 4.2 asks for one: ASA at or above the rule (default 3), or cardiovascular,
+    renal or diabetic disease (NICE NG45 [A][R30]; the exact grid is unverified [U/I])."""
+    why = list(pre.ecg_indications)
+    if pre.asa_grade and pre.asa_grade >= rules["ecg_required_asa_min"]:
+        why.insert(0, pre.get_asa_grade_display())
+    if why and not pre.ecg_done:
+        return [checklist_item("", f"An ECG is required ({', '.join(why)}) but not recorded.")]
+    if pre.ecg_done and pre.ecg_result == EcgResult.ABNORMAL_REFER:
+        return [checklist_item("", "The ECG is abnormal and needs referral before the procedure.")]
+    if pre.ecg_done:
+        return [checklist_item(f"ECG {pre.get_ecg_result_display().lower()}", None)]
+    return []
+
+
+def sedation_items(pre) -> list[ChecklistItem]:
+    """Any sedation risk factor calls for an anaesthetic review before G3 (domain.md 4.4 [I]; AoMRC
+    safe sedation [A][R73]); a review finding the patient not fit blocks."""
+    labels = dict(SEDATION_RISK_FACTORS)
+    factors = [labels.get(f, f) for f in pre.sedation_risk_factors]
+    if not factors:
+        return []
+    named = ", ".join(factors)
+    if not pre.anaesthetic_review_outcome:
+        return [checklist_item("", f"Sedation risk ({named}): an anaesthetic review is needed and not recorded.")]
+    if pre.anaesthetic_review_outcome == AnaestheticReviewOutcome.NOT_FIT:
+        return [checklist_item("", "The anaesthetic review found the patient not fit for the procedure at present.")]
+    outcome = pre.get_anaesthetic_review_outcome_display().lower()
+    return [checklist_item(f"Anaesthetic review ({named}): {outcome}", None)]
 
 
 def blood_items(pre, rules: dict, planned, *, on_the_day: bool, on_warfarin: bool) -> list[ChecklistItem]:

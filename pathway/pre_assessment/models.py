@@ -12,6 +12,7 @@ from django.utils import timezone
 from pathway.anticoagulation import DRUG_CHOICES, DRUGS, OTHER, HoldPlan, cockcroft_gault, hold_plan
 from pathway.core.models import (
     ClinicalRecord,
+    LegChecks,
     Pathway,
     check_choices,
     decimal_range,
@@ -55,7 +56,15 @@ SEDATION_RISK_FACTORS = [
 ]
 
 
-class PreAssessment(ClinicalRecord):
+class AnaestheticReviewOutcome(models.TextChoices):
+    """An anaesthetic review called for by a sedation risk factor (domain.md 4.4 [I]; AoMRC [A][R73])."""
+
+    SEDATION_AS_PLANNED = "sedation_ok", "Fit for sedation as planned"
+    ANAESTHETIST_PRESENT = "anaesthetist", "Proceed with an anaesthetist present"
+    NOT_FIT = "not_fit", "Not fit for the procedure at present"
+
+
+class PreAssessment(LegChecks, ClinicalRecord):
     """Nurse-led pre-assessment: bloods, ECG, medicines, allergies, escort (domain.md 4.2-4.4).
 
     The planned procedure date stays on Pathway.planned_procedure_on; the pre-assessment form sets it.
@@ -106,7 +115,18 @@ class PreAssessment(ClinicalRecord):
         blank=True,
         validators=decimal_range("25", "300", "kg"),
     )
+    # Comorbidities that call for an ECG whatever the ASA grade (domain.md 4.2 [A][R30][U/I]).
+    cardiovascular_disease = models.BooleanField("cardiovascular disease", default=False)
+    renal_disease = models.BooleanField("renal disease", default=False)
+    diabetes = models.BooleanField("diabetes", default=False)
     sedation_risk_factors = models.JSONField(default=list, blank=True)
+    # Any sedation risk factor -> anaesthetic review before G3 (domain.md 4.4 [I]; AoMRC [A][R73]).
+    anaesthetic_review_on = models.DateField(
+        "anaesthetic review date", null=True, blank=True, validators=[not_in_future]
+    )
+    anaesthetic_reviewer = models.CharField("anaesthetic review by (name and grade)", max_length=200, blank=True)
+    anaesthetic_review_outcome = models.CharField(max_length=20, choices=AnaestheticReviewOutcome.choices, blank=True)
+    anaesthetic_review_notes = models.TextField(blank=True)
     fasting_instructions_given = models.BooleanField(default=False)
     # Allergies: "no known allergies" must be explicit; PMMA allergy blocks (domain.md 4.4 [S][R12][R86]).
     no_known_allergies = models.BooleanField("no known allergies", default=False)
@@ -117,6 +137,7 @@ class PreAssessment(ClinicalRecord):
         default=False,
         help_text="Do not stop antiplatelets without cardiology advice.",
     )
+    # Required at G3 (domain.md 4.4 meds_reconciliation: Required [S][R86]).
     medicines_reconciled = models.BooleanField("medicines reconciliation done", default=False)
     diabetic_plan = models.TextField("diabetes plan", blank=True)
     # Pregnancy, capacity, communication (domain.md 4.4).
@@ -131,6 +152,7 @@ class PreAssessment(ClinicalRecord):
     can_lie_prone = models.BooleanField("able to lie prone for 30-60 minutes", default=False)
     escort_confirmed = models.BooleanField("escort and overnight carer confirmed", default=False)
     transport_home_arranged = models.BooleanField("transport home arranged (not driving)", default=False)
+    # Leg power and sensation (LegChecks): the first pre-procedure baseline (domain.md 7.1 [I]).
 
     class Meta:
         verbose_name = "pre-assessment"
@@ -161,10 +183,27 @@ class PreAssessment(ClinicalRecord):
             errors["ecg_done"] = "Tick 'ECG done' or clear the ECG date and result."
         if self.capacity_concern and not self.capacity_concern_details.strip():
             errors["capacity_concern_details"] = "Describe the concern about capacity."
+        review = (self.anaesthetic_review_on, self.anaesthetic_reviewer.strip(), self.anaesthetic_review_outcome)
+        if any(review) and not all(review):
+            errors["anaesthetic_review_on"] = "Give the date, the reviewer and the outcome of the anaesthetic review."
+        self.check_legs(errors)
         if self.interpreter_required and not self.interpreter_language.strip():
             errors["interpreter_language"] = "Give the language the interpreter is needed for."
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def ecg_indications(self) -> list[str]:
+        """Comorbidities calling for an ECG (domain.md 4.2); the ASA grade is judged against the rule."""
+        return [
+            label
+            for flag, label in (
+                (self.cardiovascular_disease, "cardiovascular disease"),
+                (self.renal_disease, "renal disease"),
+                (self.diabetes, "diabetes"),
+            )
+            if flag
+        ]
 
     @property
     def has_pmma_allergy(self) -> bool:

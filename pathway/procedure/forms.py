@@ -8,7 +8,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from accounts import roles
-from pathway.core.forms import VersionedModelForm, clinicians
+from pathway.core.forms import DateTimeInput, VersionedModelForm, clinicians
+from pathway.core.models import LEG_FIELDS, Sensation
 from pathway.pre_assessment.models import PregnancyStatus
 from pathway.procedure.models import (
     CHECKLIST_ITEMS,
@@ -16,6 +17,7 @@ from pathway.procedure.models import (
     LEAK_SITES,
     ChecklistPhase,
     ChecklistResponse,
+    ImagingDecision,
     Procedure,
     TreatedLevel,
 )
@@ -139,8 +141,20 @@ class ChecklistPhaseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, phase: ChecklistPhase, answers: dict, ask_pregnancy: bool, pregnancy: str = "", **kw):
+    def __init__(
+        self,
+        *args,
+        phase: ChecklistPhase,
+        answers: dict,
+        ask_pregnancy: bool,
+        pregnancy: str = "",
+        legs: dict | None = None,
+        medicines: list | None = None,
+        doses: dict | None = None,
+        **kw,
+    ):
         super().__init__(*args, **kw)
+        self.medicines = list(medicines or []) if phase == ChecklistPhase.SIGN_IN else []
         self.phase = ChecklistPhase(phase)
         for item in CHECKLIST_ITEMS[self.phase]:
             choices = [(ChecklistResponse.YES, "Yes"), (ChecklistResponse.NO, "No")]
@@ -159,8 +173,65 @@ class ChecklistPhaseForm(forms.Form):
                 choices=[("", "---------"), *PregnancyStatus.choices],
                 initial=pregnancy,
             )
+        if self.phase == ChecklistPhase.SIGN_IN:
+            self._add_sign_in_fields(legs or {}, doses or {})
         # The override box goes last.
         self.fields["override_reason"] = self.fields.pop("override_reason")
+
+    def _add_sign_in_fields(self, legs: dict, doses: dict) -> None:
+        """Legs before sedation, the baseline for recovery (domain.md 7.1); the last dose actually
+        taken of each antithrombotic, or 'not taken' (domain.md 4.3)."""
+        for side in ("left", "right"):
+            self.fields[f"{side}_leg_power"] = forms.IntegerField(
+                label=f"{side.capitalize()} leg power now (MRC 0-5)",
+                min_value=0,
+                max_value=5,
+                initial=legs.get(f"{side}_leg_power"),
+                help_text="The weakest of hip, knee and ankle." if side == "left" else "",
+            )
+            self.fields[f"{side}_leg_sensation"] = forms.ChoiceField(
+                label=f"{side.capitalize()} leg sensation now",
+                choices=[("", "---------"), *Sensation.choices],
+                initial=legs.get(f"{side}_leg_sensation"),
+            )
+        for medicine in self.medicines:
+            dose = doses.get(medicine.pk)
+            self.fields[f"dose_{medicine.pk}_taken_at"] = forms.DateTimeField(
+                label=f"{medicine.name}: last dose taken at",
+                required=False,
+                widget=DateTimeInput(),
+                initial=dose.last_taken_at if dose and dose.last_taken_at else None,
+                help_text=f"Planned: {medicine.plan.timing}" if medicine.plan.timing else "",
+            )
+            self.fields[f"dose_{medicine.pk}_not_taken"] = forms.BooleanField(
+                label=f"{medicine.name}: not taken", required=False, initial=bool(dose and dose.not_taken)
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for medicine in self.medicines:
+            taken = cleaned.get(f"dose_{medicine.pk}_taken_at")
+            not_taken = cleaned.get(f"dose_{medicine.pk}_not_taken")
+            if bool(taken) == bool(not_taken) and f"dose_{medicine.pk}_taken_at" not in self.errors:
+                self.add_error(
+                    f"dose_{medicine.pk}_taken_at",
+                    f"Give the date and time of the last dose of {medicine.name.lower()}, or tick 'not taken'.",
+                )
+        return cleaned
+
+    @property
+    def legs(self) -> dict:
+        return {name: self.cleaned_data[name] for name in LEG_FIELDS if name in self.cleaned_data}
+
+    @property
+    def last_doses(self) -> dict:
+        return {
+            m.pk: (
+                bool(self.cleaned_data.get(f"dose_{m.pk}_not_taken")),
+                self.cleaned_data.get(f"dose_{m.pk}_taken_at"),
+            )
+            for m in self.medicines
+        }
 
     @property
     def answers(self) -> dict[str, str]:
@@ -189,3 +260,12 @@ class TreatedLevelForm(VersionedModelForm):
             "leak_sites",
             "injection_stopped_for_leak",
         ]
+
+
+class ImagingDecisionForm(forms.Form):
+    """A consultant's decision on a scan older than the local limit on the procedure date (domain.md 3)."""
+
+    decision = forms.ChoiceField(
+        label="Decision on the scan", choices=ImagingDecision.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))

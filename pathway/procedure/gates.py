@@ -5,14 +5,19 @@ The consent's own items come from the consent app through pathway.core.providers
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from pathway.anticoagulation import hold_problem
 from pathway.core import providers
 from pathway.core.choices import Stage
 from pathway.core.gating import (
+    CONSENT_CONFIRMED_LABEL,
     ChecklistItem,
     Reason,
     check_override,
     checklist_item,
     missing_record,
+    num,
     stage_record,
     unmet,
 )
@@ -20,7 +25,7 @@ from pathway.core.models import Pathway, Sex, rule_values
 from pathway.mri.gates import mri_items
 from pathway.pre_assessment.gates import pre_assessment_items
 from pathway.pre_assessment.models import PregnancyStatus
-from pathway.procedure.models import Anaesthesia, ChecklistPhase
+from pathway.procedure.models import Anaesthesia, ChecklistPhase, ImagingAgeDecision, ImagingDecision
 from pathway.selectors import planned_levels
 from pathway.suitability.gates import suitability_items
 
@@ -60,11 +65,19 @@ def pregnancy_check_applies(pathway: Pathway) -> bool:
     return pathway.patient.sex != Sex.MALE
 
 
+def hard_at_sign_in(item: ChecklistItem) -> ChecklistItem:
+    """At sign in, a missing or out-of-window confirmation by the operator is never overridden
+    (domain.md 5.6, 5.8: the day-of gate; issue 14 item 2)."""
+    if item.met or item.label != CONSENT_CONFIRMED_LABEL:
+        return item
+    return ChecklistItem(label=item.label, met=False, reason=Reason(str(item.reason), overridable=False))
+
+
 def sign_in_items(pathway: Pathway) -> list[ChecklistItem]:
     """What the sign in re-checks before sedation: the full ready-for-procedure gate (consent
     included), the planned levels against the consent, and the pregnancy status today."""
 
-    items = list(ready_for_procedure(pathway))
+    items = [hard_at_sign_in(item) for item in ready_for_procedure(pathway)]
     planned = planned_levels(pathway=pathway)
     consented = consented_levels(pathway)
     if not planned:
@@ -79,8 +92,11 @@ def sign_in_items(pathway: Pathway) -> list[ChecklistItem]:
             )
         else:
             items.append(checklist_item(f"Levels {', '.join(planned)} planned and on the consent", None))
+    procedure = stage_record(pathway, Stage.PROCEDURE)
+    items.append(sign_in_legs_item(procedure))
+    items += last_dose_items(pathway, procedure)
+    items += imaging_age_items(pathway, procedure)
     if pregnancy_check_applies(pathway):
-        procedure = stage_record(pathway, Stage.PROCEDURE)
         status = procedure.pregnancy_status_on_day if procedure else ""
         if not status:
             items.append(checklist_item("", "The pregnancy status has not been checked today."))
@@ -92,6 +108,87 @@ def sign_in_items(pathway: Pathway) -> list[ChecklistItem]:
         else:
             items.append(checklist_item(f"Pregnancy status today: {PregnancyStatus(status).label.lower()}", None))
     return items
+
+
+def procedure_day(pathway: Pathway, procedure):
+    return procedure.procedure_day if procedure else (pathway.planned_procedure_on or timezone.localdate())
+
+
+def sign_in_legs_item(procedure) -> ChecklistItem:
+    """Leg power and sensation again before sedation: the baseline recovery checks are compared with
+    (domain.md 7.1 [I]). Not overridable: the nurse in recovery needs it."""
+    if procedure is None or not procedure.has_leg_checks:
+        return checklist_item(
+            "", Reason("Leg power and sensation have not been checked at sign in (the baseline).", overridable=False)
+        )
+    return checklist_item(f"Legs at sign in: {procedure.legs_display()}", None)
+
+
+def last_dose_items(pathway: Pathway, procedure) -> list[ChecklistItem]:
+    """For each antithrombotic, the last dose actually taken (or 'not taken'), asked at sign in and
+    judged against the hold (domain.md 4.3 [A][R27]): the plan alone does not prove the hold."""
+    pre = stage_record(pathway, Stage.PRE_ASSESSMENT)
+    medicines = list(pre.medicines.all()) if pre else []
+    if not medicines:
+        return []
+    records = {d.medicine_id: d for d in procedure.last_doses.all()} if procedure else {}
+    day = procedure_day(pathway, procedure)
+    now = timezone.localtime()
+    items = []
+    for medicine in medicines:
+        record = records.get(medicine.pk)
+        if record is None:
+            reason = Reason(
+                f"The last dose of {medicine.name.lower()} taken has not been recorded today.", overridable=False
+            )
+            items.append(checklist_item("", reason))
+            continue
+        if record.not_taken:
+            items.append(checklist_item(f"{medicine.name}: not taken", None))
+            continue
+        taken = timezone.localtime(record.last_taken_at)
+        when = f"{taken:%a %d %b %H:%M}"
+        if medicine.plan.needs_written_plan:
+            items.append(checklist_item(f"{medicine.name}: last taken {when} (see the clinician's written plan)", None))
+            continue
+        problem = hold_problem(drug=medicine.drug, procedure_on=day, last_taken_at=taken, at=now, crcl=pre.crcl_ml_min)
+        items.append(checklist_item(f"{medicine.name}: last taken {when}, hold met", problem))
+    return items
+
+
+def imaging_age_items(pathway: Pathway, procedure) -> list[ChecklistItem]:
+    """The MRI's age on the procedure date against the rule `imaging_age_warn_days` (domain.md 3:
+    warn beyond the local limit; VAPOUR <= 7 days [E][R18][I]). Beyond it, a consultant's recorded
+    decision (rescan or proceed, with a reason) is needed: not an override."""
+    scan = stage_record(pathway, Stage.MRI)
+    if scan is None:
+        return []
+    day = procedure_day(pathway, procedure)
+    age = (day - scan.scanned_on).days
+    limit = rule_values()["imaging_age_warn_days"]
+    if age <= limit:
+        return [checklist_item(f"MRI {age} days old on the procedure date (local limit {num(limit)} days)", None)]
+    decision = latest_imaging_decision(pathway, scan, day)
+    if decision is None:
+        reason = (
+            f"The MRI is {age} days old on the procedure date, beyond the local limit of {num(limit)} days: "
+            "a consultant must record a decision to rescan or proceed."
+        )
+        return [checklist_item("", Reason(reason, overridable=False))]
+    who = decision.decided_by.display_name
+    if decision.decision == ImagingDecision.RESCAN:
+        reason = f"{who} decided to rescan (the MRI is {age} days old): the new scan is needed first."
+        return [checklist_item("", Reason(reason, overridable=False))]
+    return [checklist_item(f"MRI {age} days old: {who} decided to proceed ({decision.reason})", None)]
+
+
+def latest_imaging_decision(pathway: Pathway, scan, day):
+    return (
+        ImagingAgeDecision.objects.filter(pathway=pathway, scan=scan, procedure_on=day)
+        .select_related("decided_by")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
 
 
 def sign_out_reasons(pathway: Pathway) -> list[Reason]:

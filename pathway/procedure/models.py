@@ -17,12 +17,15 @@ from django.utils import timezone
 from pathway.core.choices import Level
 from pathway.core.models import (
     ClinicalRecord,
+    LegChecks,
     Pathway,
     check_choices,
     decimal_range,
     int_range,
 )
+from pathway.mri.models import MriScan
 from pathway.pre_assessment.models import (
+    AntithromboticMedicine,
     PregnancyStatus,
 )
 
@@ -96,7 +99,7 @@ def _check_sedation_drugs(drugs, errors: dict) -> None:
             return
 
 
-class Procedure(ClinicalRecord):
+class Procedure(LegChecks, ClinicalRecord):
     """The procedure record (domain.md 6.2), with its safety checklist answers and treated levels.
 
     Created at the sign in (the first thing the team records on the day) and completed through the day.
@@ -125,6 +128,8 @@ class Procedure(ClinicalRecord):
     pregnancy_status_on_day = models.CharField(
         "pregnancy status today", max_length=30, choices=PregnancyStatus.choices, blank=True
     )
+    # Leg power and sensation at sign in (LegChecks), before sedation: the baseline the recovery checks
+    # are compared with (domain.md 7.1 [I]).
     anaesthesia = models.CharField(max_length=20, choices=Anaesthesia.choices, default=Anaesthesia.LA_SEDATION)
     sedation_drugs = models.JSONField(default=list, blank=True)
     reversal_agent_used = models.BooleanField("reversal agent used", default=False)
@@ -504,3 +509,64 @@ class TreatedLevel(ClinicalRecord):
                 "became more likely; watch for breathlessness and chest pain."
             )
         return None
+
+
+class LastDose(ClinicalRecord):
+    """The last dose of an antithrombotic actually taken, asked at sign in (or 'not taken'), so the
+    hold is proved on the day rather than assumed from the plan (domain.md 4.3 [A][R27])."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="last_doses")
+    medicine = models.ForeignKey(AntithromboticMedicine, on_delete=models.PROTECT, related_name="+")
+    not_taken = models.BooleanField("not taken", default=False)
+    last_taken_at = models.DateTimeField("last dose taken at", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "last dose before the procedure"
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "medicine"], name="last_dose_once_per_medicine"),
+            models.CheckConstraint(
+                condition=Q(not_taken=True, last_taken_at__isnull=True)
+                | Q(not_taken=False, last_taken_at__isnull=False),
+                name="last_dose_taken_xor_not_taken",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.not_taken:
+            return "Not taken"
+        return f"Last taken {timezone.localtime(self.last_taken_at):%d %b %Y %H:%M}"
+
+    def clean(self):
+        if self.not_taken == (self.last_taken_at is not None):
+            raise ValidationError({"last_taken_at": "Give the date and time of the last dose, or record 'not taken'."})
+        if self.last_taken_at and self.last_taken_at > timezone.now() + datetime.timedelta(minutes=5):
+            raise ValidationError({"last_taken_at": "This time is in the future."})
+
+
+class ImagingDecision(models.TextChoices):
+    RESCAN = "rescan", "Rescan before the procedure"
+    PROCEED = "proceed", "Proceed on this scan"
+
+
+class ImagingAgeDecision(ClinicalRecord):
+    """A consultant's decision on a scan older than the rule `imaging_age_warn_days` on the procedure
+    date (domain.md 3: warn if older than the local limit [E][R18][I]). Sign in needs one."""
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="imaging_age_decisions")
+    scan = models.ForeignKey(MriScan, on_delete=models.PROTECT, related_name="+")
+    procedure_on = models.DateField("for the procedure on")
+    decision = models.CharField(max_length=10, choices=ImagingDecision.choices)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "imaging age decision"
+        ordering = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} ({self.decided_at:%d %b %Y})"
+
+    def clean(self):
+        if not self.reason.strip():
+            raise ValidationError({"reason": "Give the reason for the decision."})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,7 +14,16 @@ from pathway.core.choices import Stage
 from pathway.core.models import Pathway, rule_value
 from pathway.core.services import check_stage_open, require_perm, save_versioned
 from pathway.procedure import gates as procedure_gates
-from pathway.procedure.models import CHECK_ITEM_BY_CODE, CHECKLIST_ITEMS, ChecklistPhase, Procedure, SafetyChecklistItem
+from pathway.procedure.models import (
+    CHECK_ITEM_BY_CODE,
+    CHECKLIST_ITEMS,
+    ChecklistPhase,
+    ImagingAgeDecision,
+    ImagingDecision,
+    LastDose,
+    Procedure,
+    SafetyChecklistItem,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +46,8 @@ def record_checklist_phase(
     phase: str,
     answers: dict[str, str],
     pregnancy_status: str = "",
+    legs: dict | None = None,
+    last_doses: dict | None = None,
     override_reason: str = "",
 ) -> list[str]:
     """Record one phase of the safety checklist (domain.md 6.1), each answer by `acting_user` now.
@@ -51,9 +63,14 @@ def record_checklist_phase(
     if set(answers) != set(codes):
         raise workflow.WorkflowError("Answer every item of the checklist phase.")
     procedure = _procedure_for_day(acting_user=acting_user, pathway=pathway)
-    if phase == ChecklistPhase.SIGN_IN and pregnancy_status != procedure.pregnancy_status_on_day:
-        procedure.pregnancy_status_on_day = pregnancy_status
-        save_versioned(instance=procedure, expected_version=procedure.version, acting_user=acting_user)
+    if phase == ChecklistPhase.SIGN_IN:
+        _record_sign_in_answers(
+            acting_user=acting_user,
+            procedure=procedure,
+            pregnancy_status=pregnancy_status,
+            legs=legs or {},
+            last_doses=last_doses or {},
+        )
     reasons = procedure_gates.checklist_phase_reasons(pathway, phase)
     if reasons:
         if phase != ChecklistPhase.SIGN_IN or not override_reason.strip():
@@ -83,6 +100,72 @@ def record_checklist_phase(
     logger.info("checklist.recorded phase=%s procedure=%s user=%s", phase, procedure.pk, acting_user.pk)
     items = [CHECK_ITEM_BY_CODE[(phase.value, code)] for code in codes]
     return [item.label for item in items if answers[item.code] not in item.accepted]
+
+
+def _record_sign_in_answers(*, acting_user, procedure, pregnancy_status: str, legs: dict, last_doses: dict) -> None:
+    """What the sign in asks besides yes/no, saved before its checks are judged (and rolled back with
+    the phase when they refuse): pregnancy today, legs before sedation (the baseline, domain.md 7.1),
+    and the last dose taken of each antithrombotic (domain.md 4.3). `legs` maps the four LegChecks
+    fields to values; `last_doses` maps a medicine id to (not_taken, last_taken_at)."""
+    changed = pregnancy_status != procedure.pregnancy_status_on_day
+    procedure.pregnancy_status_on_day = pregnancy_status
+    for name, value in legs.items():
+        if getattr(procedure, name) != value:
+            setattr(procedure, name, value)
+            changed = True
+    errors: dict[str, str] = {}
+    procedure.check_legs(errors)
+    if errors:
+        raise workflow.WorkflowError(list(errors.values()))
+    if changed:
+        save_versioned(instance=procedure, expected_version=procedure.version, acting_user=acting_user)
+    if not last_doses:
+        return
+    pre = workflow.stage_record(procedure.pathway, Stage.PRE_ASSESSMENT)
+    medicines = {m.pk: m for m in pre.medicines.all()} if pre else {}
+    existing = {d.medicine_id: d for d in procedure.last_doses.all()}
+    for medicine_id, (not_taken, taken_at) in last_doses.items():
+        if medicine_id not in medicines:
+            raise workflow.WorkflowError("That medicine is not on this patient's pre-assessment.")
+        row = existing.get(medicine_id) or LastDose(procedure=procedure, medicine=medicines[medicine_id])
+        if row.pk and row.not_taken == not_taken and row.last_taken_at == taken_at:
+            continue
+        row.not_taken = not_taken
+        row.last_taken_at = None if not_taken else taken_at
+        try:
+            row.full_clean(exclude=["procedure", "medicine"])
+        except ValidationError as exc:
+            raise workflow.WorkflowError(f"{medicines[medicine_id].name}: {' '.join(exc.messages)}") from exc
+        save_versioned(instance=row, expected_version=row.version if row.pk else None, acting_user=acting_user)
+
+
+@transaction.atomic
+def record_imaging_decision(*, acting_user, pathway: Pathway, decision: str, reason: str) -> ImagingAgeDecision:
+    """A consultant decides, for a scan older than the rule on the procedure date, to rescan or to
+    proceed, with a reason (domain.md 3 [E][R18][I]); the sign in reads it."""
+    if not acting_user.has_perm(roles.OVERRIDE_GATE) or not acting_user.is_consultant:
+        raise workflow.WorkflowError("Only a consultant records the decision on an old scan.")
+    check_stage_open(pathway, Stage.PROCEDURE)
+    scan = workflow.stage_record(pathway, Stage.MRI)
+    if scan is None:
+        raise workflow.WorkflowError("No MRI review is recorded.")
+    procedure = workflow.stage_record(pathway, Stage.PROCEDURE)
+    row = ImagingAgeDecision(
+        pathway=pathway,
+        scan=scan,
+        procedure_on=procedure_gates.procedure_day(pathway, procedure),
+        decision=ImagingDecision(decision),
+        reason=reason.strip(),
+        decided_by=acting_user,
+        decided_at=timezone.now(),
+    )
+    try:
+        row.full_clean(exclude=["pathway", "scan", "decided_by"])
+    except ValidationError as exc:
+        raise workflow.WorkflowError(exc.messages) from exc
+    save_versioned(instance=row, expected_version=None, acting_user=acting_user)
+    logger.info("procedure.imaging_decision pathway=%s user=%s", pathway.pk, acting_user.pk)
+    return row
 
 
 @transaction.atomic

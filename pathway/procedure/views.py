@@ -12,11 +12,18 @@ from accounts import roles
 from pathway import workflow
 from pathway.complications import gates as complications_gates
 from pathway.core.choices import Stage
+from pathway.core.models import LEG_FIELDS
 from pathway.core.services import StaleEdit
-from pathway.core.stage_views import DayPageMixin, DaySubFormView, StageFormView, show_workflow_errors
+from pathway.core.stage_views import (
+    DayActionView,
+    DayPageMixin,
+    DaySubFormView,
+    StageFormView,
+    show_workflow_errors,
+)
 from pathway.procedure import gates as procedure_gates
 from pathway.procedure import services as procedure_services
-from pathway.procedure.forms import ChecklistPhaseForm, ProcedureForm, TreatedLevelForm
+from pathway.procedure.forms import ChecklistPhaseForm, ImagingDecisionForm, ProcedureForm, TreatedLevelForm
 from pathway.procedure.models import ChecklistPhase, TreatedLevel
 
 
@@ -67,12 +74,16 @@ class SafetyChecklistView(DayPageMixin, FormView):
 
     def get_form_kwargs(self):
         procedure = self.procedure
+        pre = workflow.stage_record(self.pathway, Stage.PRE_ASSESSMENT)
         return {
             **super().get_form_kwargs(),
             "phase": self.phase,
             "answers": procedure.answers(self.phase) if procedure else {},
             "ask_pregnancy": procedure_gates.pregnancy_check_applies(self.pathway),
             "pregnancy": procedure.pregnancy_status_on_day if procedure else "",
+            "legs": {name: getattr(procedure, name) for name in LEG_FIELDS} if procedure else {},
+            "medicines": list(pre.medicines.all()) if pre else [],
+            "doses": {d.medicine_id: d for d in procedure.last_doses.all()} if procedure else {},
         }
 
     def get_form(self, form_class=None):
@@ -109,8 +120,19 @@ class SafetyChecklistView(DayPageMixin, FormView):
             consented_levels=procedure_gates.consented_levels(self.pathway),
             allergies=list(pre.allergies.all()) if pre else [],
             no_known_allergies=bool(pre and pre.no_known_allergies),
+            imaging_form=ImagingDecisionForm() if self.can_decide_imaging else None,
         )
         return context
+
+    @property
+    def can_decide_imaging(self) -> bool:
+        """A consultant, on the sign in, when the scan is older than the local limit (domain.md 3)."""
+        if self.phase != ChecklistPhase.SIGN_IN or self.refusal or not self.request.user.is_consultant:
+            return False
+        if not workflow.can_override(self.request.user):
+            return False
+        items = procedure_gates.imaging_age_items(self.pathway, self.procedure)
+        return any(not item.met for item in items)
 
     def form_valid(self, form):
         try:
@@ -120,6 +142,8 @@ class SafetyChecklistView(DayPageMixin, FormView):
                 phase=self.phase,
                 answers=form.answers,
                 pregnancy_status=form.cleaned_data.get("pregnancy_status", ""),
+                legs=form.legs,
+                last_doses=form.last_doses,
                 override_reason=form.cleaned_data.get("override_reason", ""),
             )
         except StaleEdit:
@@ -154,3 +178,28 @@ class TreatedLevelCreateView(DaySubFormView):
         return procedure_services.record_treated_level(
             acting_user=self.request.user, pathway=self.pathway, treated_level=form.instance
         )
+
+
+class ImagingDecisionView(DayActionView):
+    """A consultant records a decision (rescan or proceed, with a reason) on a scan older than the
+    local limit on the procedure date; the sign in reads it (domain.md 3)."""
+
+    http_method_names = ["post"]
+
+    def allowed(self, user) -> bool:
+        return workflow.can_override(user)
+
+    def post(self, request, *args, **kwargs):
+        form = ImagingDecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose rescan or proceed, and give the reason.")
+        else:
+            try:
+                procedure_services.record_imaging_decision(
+                    acting_user=request.user, pathway=self.pathway, **form.cleaned_data
+                )
+            except workflow.WorkflowError as exc:
+                show_workflow_errors(request, exc)
+            else:
+                messages.success(request, "Decision on the scan recorded.")
+        return redirect("pathway:safety_checklist", pk=self.pathway.pk, phase=ChecklistPhase.SIGN_IN)

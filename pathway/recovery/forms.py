@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from pathway.core.forms import VersionedModelForm
-from pathway.recovery.models import Escalation, ObservationSet, Recovery
+from accounts import roles
+from pathway.core.forms import DateTimeInput, VersionedModelForm, clinicians
+from pathway.recovery.models import Escalation, LegReview, ObservationSet, Recovery
 from pathway.validators import bound_to_pain_scale
 
 
@@ -89,3 +90,17 @@ class EscalationForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         for name in ("called_who", "called_at", "outcome"):
             self.fields[name].required = True
+
+
+class LegReviewForm(forms.ModelForm):
+    """The doctor's review after the legs fell below the baseline (domain.md 7.2)."""
+
+    class Meta:
+        model = LegReview
+        fields = ["reviewed_by", "reviewed_at", "outcome", "findings"]
+        widgets = {"findings": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewed_by"].queryset = clinicians(roles.RECORD_PROCEDURE)
+        self.fields["reviewed_at"].widget = DateTimeInput()

@@ -17,6 +17,7 @@ from pathway.core.gating import (
     unmet,
 )
 from pathway.core.models import Pathway, rule_values
+from pathway.recovery.models import LegReviewOutcome
 
 
 def duration(delta) -> str:
@@ -61,14 +62,8 @@ def discharge_items(pathway: Pathway) -> list[ChecklistItem]:
         items += [checklist_item("", p) for p in problems]
         if not problems:
             items.append(checklist_item(f"Latest NEWS2 {latest.total}, alert, not rising", None))
-    # 3. Legs: power and sensation checked, and no worse than at the first check [I][E][R49].
-    checked = [o for o in observations if o.has_leg_checks]
-    if not checked:
-        items.append(checklist_item("", "Leg power and sensation have not been checked."))
-    elif checked[-1].legs_worse_than(checked[0]):
-        items.append(checklist_item("", "Leg power or sensation is worse than at the first check."))
-    else:
-        items.append(checklist_item("Leg power and sensation at baseline", None))
+    # 3. Legs at the pre-procedure baseline, or a fall reviewed by a doctor [I][E][R49].
+    items += legs_items(pathway, recovery, observations)
     # 4. Pain controlled, mobilised, puncture site dry [I].
     for flag, met, problem in (
         ("pain_controlled", "Pain controlled on oral painkillers", "Pain is not controlled on oral painkillers."),
@@ -125,6 +120,57 @@ def escalation_items(recovery) -> list[ChecklistItem]:
         )
         for e in open_ones
     ]
+def baseline_legs(pathway: Pathway):
+    """The last leg check before the procedure (domain.md 7.1: 'power and sensation against
+    baseline'): at sign in, before sedation; else at pre-assessment. None when neither was taken."""
+    for stage in (Stage.PROCEDURE, Stage.PRE_ASSESSMENT):
+        record = stage_record(pathway, stage)
+        if record is not None and record.has_leg_checks:
+            return record
+    return None
+
+
+def leg_falls(pathway: Pathway, observations) -> list:
+    """Recovery checks with power or sensation worse than the pre-procedure baseline."""
+    baseline = baseline_legs(pathway)
+    if baseline is None:
+        return []
+    return [o for o in observations if o.has_leg_checks and o.legs_worse_than(baseline)]
+
+
+def review_after(recovery, fall):
+    """The latest medical review of the legs made at or after `fall` was taken, or None."""
+    reviews = [r for r in recovery.leg_reviews.all() if r.reviewed_at >= fall.taken_at]
+    return reviews[-1] if reviews else None
+
+
+def legs_items(pathway: Pathway, recovery, observations) -> list[ChecklistItem]:
+    """Recovery leg checks against the baseline before the procedure, not the first recovery check
+    (domain.md 7.1, 7.3 criterion 3 [I]). Any fall blocks discharge until a doctor's review is
+    recorded after it with the outcome 'safe to go home'; that record, not an override, opens it."""
+    baseline = baseline_legs(pathway)
+    checked = [o for o in observations if o.has_leg_checks]
+    if baseline is None:
+        return [checklist_item("", "No leg power and sensation were recorded before the procedure (the baseline).")]
+    if not checked:
+        return [checklist_item("", "Leg power and sensation have not been checked.")]
+    falls = [o for o in checked if o.legs_worse_than(baseline)]
+    if not falls:
+        return [checklist_item(f"Leg power and sensation at baseline ({baseline.legs_display()})", None)]
+    fall = falls[-1]
+    review = review_after(recovery, fall)
+    if review is None:
+        reason = (
+            f"Leg power or sensation fell below the baseline before the procedure ({baseline.legs_display()}; "
+            f"at {timezone.localtime(fall.taken_at):%H:%M}: {fall.legs_display()}): record a medical review."
+        )
+        return [checklist_item("", Reason(reason, overridable=False))]
+    who = review.reviewed_by.display_name
+    at = f"{timezone.localtime(review.reviewed_at):%H:%M}"
+    if review.outcome != LegReviewOutcome.SAFE_TO_DISCHARGE:
+        reason = f"Medical review of the legs by {who} at {at}: {review.get_outcome_display().lower()}."
+        return [checklist_item("", Reason(reason, overridable=False))]
+    return [checklist_item(f"Legs below baseline reviewed by {who} at {at}: safe to go home", None)]
 
 
 def gate_follow_up(pathway: Pathway) -> list[Reason]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from pathway import scores
 from pathway.core.models import (
     ClinicalRecord,
+    LegChecks,
     Pathway,
     decimal_range,
     int_range,
@@ -125,18 +126,13 @@ class Recovery(ClinicalRecord):
         return [label for name, label in DISCHARGE_ADVICE if not getattr(self, name)]
 
 
-class Sensation(models.TextChoices):
-    NORMAL = "normal", "Normal"
-    ALTERED = "altered", "Altered"
-
-
 class PunctureSite(models.TextChoices):
     DRY = "dry", "Dry"
     OOZING = "oozing", "Oozing"
     HAEMATOMA = "haematoma", "Haematoma"
 
 
-class ObservationSet(ClinicalRecord):
+class ObservationSet(LegChecks, ClinicalRecord):
     """One set of observations in recovery: NEWS2 (computed), legs, pain, puncture site (domain.md 7.2)."""
 
     recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="observations")
@@ -174,15 +170,7 @@ class ObservationSet(ClinicalRecord):
     pain_nrs = models.PositiveSmallIntegerField(
         "pain (0-10)", null=True, blank=True, validators=pain_score_validators()
     )
-    # Lower-limb checks against the first set (domain.md 7.1 [I]): MRC power 0-5, worst of hip/knee/ankle.
-    left_leg_power = models.PositiveSmallIntegerField(
-        "left leg power (MRC 0-5)", null=True, blank=True, validators=int_range(0, 5)
-    )
-    right_leg_power = models.PositiveSmallIntegerField(
-        "right leg power (MRC 0-5)", null=True, blank=True, validators=int_range(0, 5)
-    )
-    left_leg_sensation = models.CharField(max_length=10, choices=Sensation.choices, blank=True)
-    right_leg_sensation = models.CharField(max_length=10, choices=Sensation.choices, blank=True)
+    # Lower-limb power and sensation (LegChecks): compared with the pre-procedure baseline (domain.md 7.1 [I]).
     puncture_site = models.CharField(max_length=10, choices=PunctureSite.choices, blank=True)
 
     class Meta:
@@ -200,9 +188,7 @@ class ObservationSet(ClinicalRecord):
             errors["diastolic_bp"] = "The diastolic pressure must be below the systolic."
         if self.taken_at and self.taken_at > timezone.now() + datetime.timedelta(minutes=5):
             errors["taken_at"] = "This time is in the future."
-        legs = [self.left_leg_power, self.right_leg_power, self.left_leg_sensation, self.right_leg_sensation]
-        if any(v not in (None, "") for v in legs) and any(v in (None, "") for v in legs):
-            errors["left_leg_power"] = "Record power and sensation for both legs, or leave all four empty."
+        self.check_legs(errors)
         if errors:
             raise ValidationError(errors)
 
@@ -223,19 +209,38 @@ class ObservationSet(ClinicalRecord):
             self._news2 = cached
         return cached
 
-    @property
-    def has_leg_checks(self) -> bool:
-        return self.left_leg_power is not None and self.right_leg_power is not None
 
-    def legs_worse_than(self, baseline: ObservationSet) -> bool:
-        """Power lower, or sensation newly altered, in either leg compared with `baseline`."""
-        for side in ("left", "right"):
-            if getattr(self, f"{side}_leg_power") < getattr(baseline, f"{side}_leg_power"):
-                return True
-            was = getattr(baseline, f"{side}_leg_sensation")
-            if was == Sensation.NORMAL and getattr(self, f"{side}_leg_sensation") == Sensation.ALTERED:
-                return True
-        return False
+class LegReviewOutcome(models.TextChoices):
+    SAFE_TO_DISCHARGE = "safe", "Reviewed: safe to go home"
+    INVESTIGATE = "investigate", "Needs imaging or a specialist opinion before any discharge"
+    ADMIT = "admit", "Admit"
+
+
+class LegReview(ClinicalRecord):
+    """A doctor's review after leg power or sensation fell below the pre-procedure baseline: who
+    reviewed, when, and the outcome (domain.md 7.2: any deterioration -> urgent escalation [I];
+    canal or foraminal leak risk [E][R49]). Discharge needs one after the latest fall."""
+
+    recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="leg_reviews")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="reviewed by (doctor)"
+    )
+    reviewed_at = models.DateTimeField("reviewed at", default=timezone.now)
+    outcome = models.CharField(max_length=20, choices=LegReviewOutcome.choices)
+    findings = models.TextField("findings and plan")
+
+    class Meta:
+        verbose_name = "medical review of the legs"
+        ordering = ["reviewed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Leg review at {timezone.localtime(self.reviewed_at):%H:%M}: {self.get_outcome_display()}"
+
+    def clean(self):
+        if self.reviewed_at and self.reviewed_at > timezone.now() + datetime.timedelta(minutes=5):
+            raise ValidationError({"reviewed_at": "This time is in the future."})
+        if not self.findings.strip():
+            raise ValidationError({"findings": "Give the findings and the plan."})
 
 
 class EscalationOutcome(models.TextChoices):

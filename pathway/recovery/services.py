@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from accounts import roles
 from pathway import workflow
+from pathway.core import providers
 from pathway.core.choices import Stage
 from pathway.core.models import Pathway
 from pathway.core.services import check_stage_open, require_perm, save_stage_record, save_versioned
 from pathway.follow_up.services import new_follow_up
 from pathway.recovery import discharge_sheet
 from pathway.recovery import gates as recovery_gates
-from pathway.recovery.models import Escalation, Recovery
+from pathway.recovery.models import Escalation, LegReview, Recovery
 from pathway.scores import ResponseBand
 
 logger = logging.getLogger(__name__)
@@ -51,10 +52,13 @@ def add_observation_set(*, acting_user, pathway: Pathway, observation) -> list[s
         )
         save_versioned(instance=escalation, expected_version=None, acting_user=acting_user)
         alerts.append("An escalation is open: record who was called, when, and the outcome before discharge.")
-    if observation.has_leg_checks:
-        first = recovery.observations.filter(left_leg_power__isnull=False).order_by("taken_at", "id").first()
-        if first and first.pk != observation.pk and observation.legs_worse_than(first):
-            alerts.append("Leg power or sensation is worse than at the first check: escalate to the operator now.")
+    baseline = recovery_gates.baseline_legs(pathway)
+    if observation.has_leg_checks and baseline is not None and observation.legs_worse_than(baseline):
+        # domain.md 7.2: any deterioration -> urgent escalation [I]; discharge waits for a review.
+        alerts.append(
+            "Leg power or sensation is worse than before the procedure: escalate to the operator now; "
+            "discharge needs a medical review recorded."
+        )
     logger.info("recovery.observations_added recovery=%s user=%s", recovery.pk, acting_user.pk)
     return alerts
 
@@ -76,6 +80,24 @@ def close_escalation(*, acting_user, pathway: Pathway, escalation: Escalation, e
     save_versioned(instance=escalation, expected_version=expected_version, acting_user=acting_user)
     logger.info("recovery.escalation_closed escalation=%s user=%s", escalation.pk, acting_user.pk)
     return escalation
+
+
+@transaction.atomic
+def record_leg_review(*, acting_user, pathway: Pathway, review: LegReview) -> LegReview:
+    """Record the doctor's review after a fall in leg power or sensation (who, when, outcome); the
+    discharge gate reads it (pathway.recovery.gates.legs_items)."""
+    if not (acting_user.has_perm(roles.RECORD_RECOVERY) or acting_user.has_perm(roles.RECORD_PROCEDURE)):
+        raise PermissionDenied
+    check_stage_open(pathway, Stage.RECOVERY)
+    recovery = workflow.stage_record(pathway, Stage.RECOVERY)
+    if recovery is None or not recovery_gates.leg_falls(pathway, list(recovery.observations.all())):
+        raise workflow.WorkflowError("No recovery leg check is below the baseline: there is nothing to review.")
+    if not review.reviewed_by.has_perm(roles.RECORD_PROCEDURE):
+        raise workflow.WorkflowError("The reviewer must be a doctor of the service.")
+    review.recovery = recovery
+    save_versioned(instance=review, expected_version=None, acting_user=acting_user)
+    logger.info("recovery.leg_review recovery=%s user=%s", recovery.pk, acting_user.pk)
+    return review
 
 
 @transaction.atomic
@@ -116,5 +138,7 @@ def discharge(*, acting_user, pathway: Pathway, override_reason: str = ""):
         pathway=pathway, to_stage=Stage.FOLLOW_UP, acting_user=acting_user, override_reason=override_reason
     )
     discharge_sheet.store(pathway=pathway, acting_user=acting_user)  # the sheet as handed over
+    for handler in providers.discharge_handlers():  # documents of the apps above (the GP letter)
+        handler(pathway=pathway, acting_user=acting_user)
     logger.info("recovery.discharged pathway=%s user=%s", pathway.pk, acting_user.pk)
     return follow_up

@@ -18,7 +18,7 @@ from pathway.recovery import discharge_sheet as recovery_discharge_sheet
 from pathway.recovery import gates as recovery_gates
 from pathway.recovery import schedule as recovery_schedule
 from pathway.recovery import services as recovery_services
-from pathway.recovery.forms import DischargeForm, EscalationForm, ObservationSetForm, RecoveryForm
+from pathway.recovery.forms import DischargeForm, EscalationForm, LegReviewForm, ObservationSetForm, RecoveryForm
 from pathway.recovery.models import Escalation, ObservationSet
 
 
@@ -60,6 +60,11 @@ class RecoveryView(StageFormView):
                 missed=sum(1 for s in slots if s.missed),
                 escalations=list(recovery.escalations.select_related("observation", "closed_by")),
             )
+        falls = recovery_gates.leg_falls(self.pathway, context["observations"])
+        context["leg_review_form"] = (
+            LegReviewForm(prefix="review") if falls and self.pathway.stage == Stage.RECOVERY and self.can_edit else None
+        )
+        context["leg_reviews"] = list(recovery.leg_reviews.select_related("reviewed_by")) if recovery else []
         return context
 
     def form_valid(self, form):
@@ -148,6 +153,31 @@ class DischargeView(DayActionView):
             show_workflow_errors(request, exc)
         else:
             messages.success(request, f"Discharged. Follow-up due {follow_up.due_on:%-d %b %Y}.")
+        return redirect("pathway:recovery", pk=self.pathway.pk)
+
+
+class LegReviewView(DayActionView):
+    """Record the doctor's review after a fall in leg power or sensation (domain.md 7.2)."""
+
+    http_method_names = ["post"]
+
+    def allowed(self, user) -> bool:
+        return user.has_perm(roles.RECORD_RECOVERY) or user.has_perm(roles.RECORD_PROCEDURE)
+
+    def post(self, request, *args, **kwargs):
+        form = LegReviewForm(request.POST, prefix="review")
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                for error in errors:
+                    messages.error(request, f"{label}: {error}" if label else error)
+            return redirect("pathway:recovery", pk=self.pathway.pk)
+        try:
+            recovery_services.record_leg_review(acting_user=request.user, pathway=self.pathway, review=form.instance)
+        except workflow.WorkflowError as exc:
+            show_workflow_errors(request, exc)
+        else:
+            messages.success(request, "Medical review of the legs recorded.")
         return redirect("pathway:recovery", pk=self.pathway.pk)
 
 

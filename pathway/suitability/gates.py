@@ -29,7 +29,23 @@ def gate_mri(pathway: Pathway) -> list[Reason]:
         return missing_record(pathway, Stage.SUITABILITY)
     if suitability.outcome == SuitabilityOutcome.NOT_SUITABLE:
         return [Reason("The suitability outcome is 'not suitable', so no imaging review is needed.")]
-    return []
+    draft = decision_problem(suitability)
+    return [draft] if draft else []
+
+
+def decision_problem(suitability) -> Reason | None:
+    """The decision is a consultant radiologist's (domain.md 2.3); a trainee's draft waits for one
+    (domain.md 10). Not overridable: the consultant confirms it by saving the assessment."""
+    if not suitability.is_draft:
+        return None
+    who = suitability.drafted_by.display_name if suitability.drafted_by_id else "a trainee"
+    return Reason(
+        f"The suitability decision is a draft by {who}: a consultant radiologist must confirm it.", overridable=False
+    )
+
+
+def decided_by_label(suitability) -> str:
+    return f"Suitability decided by {suitability.decided_by.display_name} (consultant)"
 
 
 def suitability_items(pathway: Pathway, rules: dict, *, full: bool) -> list[ChecklistItem]:
@@ -39,12 +55,13 @@ def suitability_items(pathway: Pathway, rules: dict, *, full: bool) -> list[Chec
     if suitability is None:
         return [checklist_item("Suitability assessment recorded", missing_record(pathway, Stage.SUITABILITY)[0])]
     items = [
+        checklist_item("" if suitability.is_draft else decided_by_label(suitability), decision_problem(suitability)),
         checklist_item(
             "Suitability outcome: suitable",
             None
             if suitability.outcome == SuitabilityOutcome.SUITABLE
             else f"The suitability outcome is '{suitability.get_outcome_display().lower()}', not 'suitable'.",
-        )
+        ),
     ]
     # Absolute contraindications (domain.md 2.2 [S][R12]) block and cannot be overridden.
     absolute = suitability.absolute_labels()
@@ -95,6 +112,17 @@ def suitability_items(pathway: Pathway, rules: dict, *, full: bool) -> list[Chec
                 else f"The fracture was {age} days old at assessment, beyond the local limit of {num(limit)} days.",
             )
         )
+    # Local age threshold at G2 (domain.md 2.4 [A-local][R11]; EBI adults 19 and over, domain.md 2.1 [R10]).
+    youngest = rules["patient_age_min_years"]
+    age_then = pathway.patient.age_on(suitability.assessed_on)
+    items.append(
+        checklist_item(
+            f"Aged {age_then} at assessment (local minimum {num(youngest)})",
+            None
+            if age_then >= youngest
+            else f"The patient was {age_then} at assessment, below the local minimum age of {num(youngest)}.",
+        )
+    )
     relative = suitability.relative_labels() + derived_relative_contraindications(pathway, suitability, rules)
     if relative and not suitability.relative_justification.strip():
         reason = f"Relative contraindication without a written justification: {'; '.join(relative)}."

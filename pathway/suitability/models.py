@@ -5,6 +5,7 @@ Field rules live here (validators, clean(), constraints); the gate in pathway/su
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -116,6 +117,21 @@ class SuitabilityAssessment(ClinicalRecord, DisabilityScores):
     baseline_pain_activity = models.PositiveSmallIntegerField(
         "baseline pain on activity (0-10)", null=True, blank=True, validators=pain_score_validators()
     )
+    # Who decides (domain.md 2.3 "role must be consultant radiologist"; domain.md 10): a consultant's
+    # save is the decision; a trainee's save is a draft (decided_by cleared) for a consultant to confirm.
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name="decision recorded by (consultant)",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "suitability assessment"
@@ -142,6 +158,11 @@ class SuitabilityAssessment(ClinicalRecord, DisabilityScores):
             errors["assessed_on"] = "The assessment cannot be before the referral was received."
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_draft(self) -> bool:
+        """A trainee's draft not yet confirmed by a consultant radiologist (domain.md 10)."""
+        return self.decided_by_id is None
 
     def absolute_labels(self) -> list[str]:
         labels = dict(ABSOLUTE_CONTRAINDICATIONS)

@@ -63,6 +63,8 @@ def test_consultant_takes_consent_patient_draws_signature_pdf_downloads(
         "Thoracic level: a little more likely."
     )
     page.get_by_label("The patient's questions and the answers given").fill("Asked about driving home.")
+    # The operator is named before the day; they confirm on the day (domain.md 5.6).
+    page.get_by_label("Operator (who will perform the procedure)").select_option(label="Colin Consultant")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Consent draft saved.")).to_be_visible()
 
@@ -108,4 +110,5 @@ def test_consultant_takes_consent_patient_draws_signature_pdf_downloads(
     for risk in consent.explained_risks.all():
         assert re.sub(r"\s+", " ", risk.frequency_numbers) in text
     assert "Thoracic level: a little more likely." in text
+    assert "Operator named before the day: Colin Consultant." in text
     assert violations == []

@@ -1,6 +1,8 @@
-"""A browser test of the day and after: (team brief recorded before the list) sign in, time out, a
-level, sign out, debrief, two observation sets on the timetable, discharge, the discharge advice sheet
-downloads; then the 4-week follow-up, refused before its window opens and completed inside it."""
+"""A browser test of the day and after: (team brief recorded before the list) the named operator
+confirms the consent (capacity re-checked), sign in with the legs before sedation and the last dose of
+apixaban actually taken, time out, a level, sign out, debrief, two observation sets on the timetable
+against the baseline, discharge, the discharge advice sheet downloads; then the 4-week follow-up,
+refused before its window opens and completed inside it."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from pathway.models import FollowUp, Pathway, Stage
+from pathway.models import FollowUp, LastDose, Pathway, Stage
+from tests.factories import AntithromboticMedicineFactory
 from tests.pathway.day_helpers import make_day_pathway
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,6 +29,13 @@ def _answer_all(page, live_server, pathway, phase: str, label: str):
         radio.check()
     if phase == "sign_in":
         page.get_by_label("Pregnancy status today").select_option("not_applicable")
+        # Legs before sedation: the baseline recovery compares with (domain.md 7.1).
+        page.get_by_label("Left leg power now (MRC 0-5)").fill("5")
+        page.get_by_label("Right leg power now (MRC 0-5)").fill("5")
+        page.get_by_label("Left leg sensation now").select_option("normal")
+        page.get_by_label("Right leg sensation now").select_option("normal")
+        # The last dose of apixaban actually taken: three days ago, before its 2-day hold.
+        page.get_by_label("Apixaban: last dose taken at").fill(_local(3 * 24 * 60))
     page.get_by_role("button", name=f"Record {label}").click()
     expect(page.get_by_text(f"{label.capitalize()} complete.")).to_be_visible()
 
@@ -51,10 +61,24 @@ def _observations(page, live_server, pathway, minutes_ago: int):
 
 
 def test_the_day_from_sign_in_to_the_discharge_sheet(reference_data, login_page, live_server, radiologist, nurse):
-    pathway = make_day_pathway()
+    pathway = make_day_pathway(confirmation=False, operator=radiologist, no_antithrombotics=False)
+    AntithromboticMedicineFactory(pre_assessment=pathway.pre_assessment, drug="apixaban")
+    consent = pathway.consents.get()
     page = login_page(radiologist)
     server = live_server
+
+    # The operator named before the day confirms the consent, re-checking capacity (domain.md 5.6).
+    page.goto(f"{server.url}/pathways/{pathway.pk}/consent/{consent.pk}/confirm/")
+    expect(page.locator("#named-operator")).to_contain_text("Rita Radiologist")
+    page.get_by_label("The patient has no further questions").check()
+    page.get_by_label("The patient still wishes to go ahead").check()
+    page.locator("input[name=has_capacity_today][value=yes]").check()
+    page.get_by_label("How capacity was checked").fill("Explained again; she repeated the main risks back.")
+    page.get_by_role("button", name="Confirm consent").click()
+    expect(page.get_by_text("Consent confirmed on the day.")).to_be_visible()
+
     _answer_all(page, server, pathway, "sign_in", "sign in")
+    assert LastDose.objects.get(procedure__pathway=pathway).not_taken is False
     _answer_all(page, server, pathway, "time_out", "time out")
 
     # The procedure record: operator, times, guidance, sedation, the CT reviewed.

@@ -61,6 +61,7 @@ def test_checklist_turns_from_unmet_to_met(reference_data, login_page, radiologi
         page.locator(f"#id_odi_{n}").select_option("4")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Suitability assessment saved.")).to_be_visible()
+    _met(page, "Suitability decided by Rita Radiologist (consultant)")
     _met(page, "Suitability outcome: suitable")
     _unmet(page, "MRI review not yet recorded.")
     page.get_by_role("button", name="Move on to MRI review").click()
@@ -110,6 +111,12 @@ def test_checklist_turns_from_unmet_to_met(reference_data, login_page, radiologi
     page.get_by_label("Weight (kg)").fill("64")
     page.locator("#id_asa_grade").select_option("2")
     page.get_by_label("No known allergies").check()
+    page.get_by_label("Medicines reconciliation done").check()
+    # Legs before the procedure: the first baseline (domain.md 7.1).
+    page.get_by_label("Left leg power (MRC 0-5)").fill("5")
+    page.get_by_label("Right leg power (MRC 0-5)").fill("4")
+    page.get_by_label("Left leg sensation").select_option("normal")
+    page.get_by_label("Right leg sensation").select_option("normal")
     page.get_by_label("Drug, row 1").select_option("apixaban")
     page.get_by_label("Escort and overnight carer confirmed").check()
     page.get_by_role("button", name="Save").click()
@@ -118,6 +125,8 @@ def test_checklist_turns_from_unmet_to_met(reference_data, login_page, radiologi
     _unmet(page, "Platelets sample is 35 days old on the planned date (valid for 28 days).")
     _unmet(page, "Transport home is not arranged.")
     _met(page, "Apixaban: last dose")
+    _met(page, "Baseline legs: left 5/5, right 4/5")
+    _met(page, "Medicines reconciliation done")
 
     # Repeat bloods and transport arranged: every pre-procedure item is met.
     page.get_by_role("link", name="Pre-assessment").first.click()

@@ -167,8 +167,8 @@ def test_signature_data_url_must_be_a_non_blank_png():
 
 @pytest.mark.parametrize("role", ["Radiologist", "Consultant"])
 def test_the_operator_confirms_on_the_day(ready_pathway, make_user, role):
-    consent = ConsentRecordFactory(pathway=ready_pathway, signed=True)
     operator = make_user(role)
+    consent = ConsentRecordFactory(pathway=ready_pathway, signed=True, operator=operator)
     services.confirm_consent(
         acting_user=operator,
         consent=consent,
@@ -176,6 +176,8 @@ def test_the_operator_confirms_on_the_day(ready_pathway, make_user, role):
         wishes_to_proceed=True,
         risks_rediscussed=False,
         changes_noted="",
+        has_capacity_today=True,
+        capacity_how="Repeated the risks back.",
     )
     assert consent.confirmations.get().confirmed_by == operator
     assert [d.event for d in consent.documents.all()] == ["confirmed"]
@@ -196,7 +198,17 @@ def test_others_cannot_confirm(ready_pathway, make_user, role):
 
 
 def _confirm(consent, user, **kwargs):
-    args = {"no_further_questions": True, "wishes_to_proceed": True, "risks_rediscussed": False, "changes_noted": ""}
+    """`user` confirms as the named operator (who may confirm: tests/consent/test_confirmation_operator.py)."""
+    type(consent).objects.filter(pk=consent.pk).update(operator=user)
+    consent.operator = user
+    args = {
+        "no_further_questions": True,
+        "wishes_to_proceed": True,
+        "risks_rediscussed": False,
+        "changes_noted": "",
+        "has_capacity_today": True,
+        "capacity_how": "Explained again; repeated the risks back.",
+    }
     return services.confirm_consent(acting_user=user, consent=consent, **{**args, **kwargs})
 
 

@@ -29,6 +29,7 @@ def _draft_post(consent, **overrides) -> dict:
         "leaflet": Leaflet.objects.order_by("id").first().pk,
         "leaflet_given_on": "2026-01-05",
         "patient_questions": "Will it hurt?",
+        "operator": consent.operator_id or "",
         "risks-TOTAL_FORMS": len(risks),
         "risks-INITIAL_FORMS": len(risks),
         "risks-MIN_NUM_FORMS": 0,

@@ -244,24 +244,37 @@ def test_interval_cache_sees_a_new_movement_at_once(moves, consultant):
     assert after.intervals[1].by_month["2026-06"].n == 1
 
 
-def test_cached_dashboard_sees_a_new_record_at_once(reference_data):
-    """The figures are cached under the latest history ids: any clinical write shows on the next request."""
+def test_dashboard_snapshot_is_served_as_stored_and_refreshed_after_a_write(
+    reference_data, django_capture_on_commit_callbacks
+):
+    """The page's figures come from the stored snapshot (no aggregate runs to open it); a write marks it
+    dirty and `refresh` recomputes; with nothing written since, `refresh` keeps it."""
+    from dashboard import snapshot
     from tests.factories import ConsentConfirmationFactory, ConsentRecordFactory, ProcedureFactory
 
-    cohort = Pathway.objects.all()
     pathway = make_pathway(stage=Stage.FOLLOW_UP)
-    assert metrics.dashboard(cohort).checklist.procedures == 0
-    ProcedureFactory(pathway=pathway)
-    first = metrics.dashboard(cohort)
-    assert first.checklist.procedures == 1
-    assert first.consent_quality.without_consent == 1
+    first = snapshot.refresh(force=True)
+    assert snapshot.latest()[0].checklist.procedures == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        ProcedureFactory(pathway=pathway)
     with CaptureQueriesContext(connection) as context:
-        assert metrics.dashboard(cohort) == first  # nothing written: from the cache
-    assert len(context.captured_queries) <= 2  # the rules and the change marker
-    signed = ConsentRecordFactory(
-        pathway=pathway, signed=True, signed_at=timezone.now() - datetime.timedelta(days=2), risks=True
-    )
-    ConsentConfirmationFactory(consent=signed)
-    after = metrics.dashboard(cohort)
+        figures, stored = snapshot.latest()
+    assert figures.checklist.procedures == 0  # as of the snapshot, not recomputed
+    assert stored.computed_at == first.computed_at
+    assert len(context.captured_queries) == 1  # the snapshot row
+    assert snapshot.refresh() is not None  # a write since: recomputed
+    after = snapshot.latest()[0]
+    assert after.checklist.procedures == 1
+    assert after.consent_quality.without_consent == 1
+    assert snapshot.refresh() is None  # nothing written since: kept
+    with django_capture_on_commit_callbacks(execute=True):
+        signed = ConsentRecordFactory(
+            pathway=pathway, signed=True, signed_at=timezone.now() - datetime.timedelta(days=2), risks=True
+        )
+        ConsentConfirmationFactory(consent=signed)
+    snapshot.refresh()
+    after = snapshot.latest()[0]
     assert after.consent_quality.without_consent == 0
     assert {c.key: c.met for c in after.consent_quality.criteria}["all"] == 1
+
+

@@ -72,7 +72,7 @@ def _dashboard_queries() -> int:
     from pathway.models import Pathway
 
     with CaptureQueriesContext(connection) as context:
-        metrics.dashboard(Pathway.objects.all(), use_cache=False)
+        metrics.dashboard(Pathway.objects.all())
     return len(context.captured_queries)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from consent import selectors as consent_selectors
 from consent.models import ConsentRecord
 from dashboard.selectors import worklist_counts, worklists_for_user
+from pathway.core import state
 from pathway.models import ExitState, Stage
 from tests.dashboard.helpers import make_pathway
 from tests.factories import (
@@ -85,6 +86,9 @@ def cases(module_db):
         clinician_job_title="Consultant interventional radiologist",
     )
     new.refresh_from_db()
+    # QuerySet.update sends no save signal: refresh the stored worklist state as the service's own
+    # saves would (pathway.core.state).
+    state.refresh([superseded.pk])
     made["superseded"] = (superseded, new)
     return made
 

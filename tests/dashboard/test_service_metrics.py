@@ -171,7 +171,9 @@ def test_consent_quality_against_the_rcr_standard(client_for, manager, reference
     def newer_signed(older, **signed_fields):
         """A newer consent, signed, superseding `older` in the order the service keeps (one signed
         consent in force per pathway): started, supersedes the older, then signed."""
-        template = ConsentRecordFactory.build(signed=True, pathway=older.pathway, clinician=older.clinician)
+        template = ConsentRecordFactory.build(
+            signed=True, pathway=older.pathway, clinician=older.clinician, operator=older.operator
+        )
         newer = ConsentRecordFactory(pathway=older.pathway, risks=False)
         ConsentRecord.objects.filter(pk=older.pk).update(superseded_by=newer)
         fields = {

@@ -64,7 +64,7 @@ def test_seed_if_empty_does_not_seed_twice(settings):
 def test_demo_users_can_log_in(settings, client):
     settings.DEBUG = True
     call_command("seed_demo", pathways=5, seed=1)
-    for username in ("radiologist", "consultant", "nurse", "manager", "admin"):
+    for username in ("radiologist", "trainee", "consultant", "nurse", "manager", "admin"):
         # django-axes needs the request that signs in.
         assert client.login(request=HttpRequest(), username=username, password="demo-pass-2026"), username
         response = client.get("/")

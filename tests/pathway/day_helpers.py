@@ -34,11 +34,20 @@ def seed_library() -> None:
 
 
 def make_day_pathway(
-    *, levels=("T12",), consented=None, stage=Stage.PROCEDURE, patient=None, briefed=True, **pre_kwargs
+    *,
+    levels=("T12",),
+    consented=None,
+    stage=Stage.PROCEDURE,
+    patient=None,
+    confirmation=None,
+    operator=None,
+    briefed=True,
+    **pre_kwargs,
 ):
     """A pathway at `stage`, listed today, with T12 (by default) treatable, pre-assessed, and a
-    signed consent for `consented` (default: the same levels) confirmed today by the operator. At the
-    procedure stage the team brief of the list is recorded (NatSSIPs: before the list), unless
+    signed consent for `consented` (default: the same levels) confirmed today by the named operator
+    (`confirmation`: fields of the confirmation, or False for none; `operator`: the named operator).
+    At the procedure stage the team brief of the list is recorded (NatSSIPs: before the list), unless
     `briefed` is False."""
     seed_library()
     extra = {"patient": patient} if patient else {}
@@ -48,8 +57,10 @@ def make_day_pathway(
     for level in levels:
         MriLevelFindingFactory(scan=scan, level=level)
     PreAssessmentFactory(pathway=pathway, **pre_kwargs)
-    consent = ConsentRecordFactory(pathway=pathway, signed=True, levels=list(consented or levels))
-    ConsentConfirmationFactory(consent=consent)
+    named = {"operator": operator} if operator else {}
+    consent = ConsentRecordFactory(pathway=pathway, signed=True, levels=list(consented or levels), **named)
+    if confirmation is not False:
+        ConsentConfirmationFactory(consent=consent, **(confirmation or {}))
     if briefed and stage == Stage.PROCEDURE:
         answer(pathway, ChecklistPhase.TEAM_BRIEF, UserFactory(role="Radiologist"))
         pathway = Pathway.objects.get(pk=pathway.pk)
@@ -60,10 +71,19 @@ def all_yes(phase) -> dict[str, str]:
     return {item.code: "yes" for item in CHECKLIST_ITEMS[ChecklistPhase(phase)]}
 
 
+NORMAL_LEGS = {
+    "left_leg_power": 5,
+    "right_leg_power": 5,
+    "left_leg_sensation": "normal",
+    "right_leg_sensation": "normal",
+}
+
+
 def answer(pathway, phase, user, **kwargs):
     kwargs.setdefault("answers", all_yes(phase))
     if ChecklistPhase(phase) == ChecklistPhase.SIGN_IN:
         kwargs.setdefault("pregnancy_status", "not_applicable")
+        kwargs.setdefault("legs", NORMAL_LEGS)
     return procedure_services.record_checklist_phase(acting_user=user, pathway=pathway, phase=phase, **kwargs)
 
 

@@ -8,6 +8,7 @@ import datetime
 
 from django.utils import timezone
 
+from pathway.core import state
 from pathway.models import PreAssessment, Stage
 from pathway.procedure import gates as procedure_gates
 from tests.factories import (
@@ -45,6 +46,8 @@ def update(pathway, *, suitability=None, finding=None, pre=None, pathway_fields=
         PreAssessment.objects.filter(pk=pathway.pre_assessment.pk).update(**pre)
     if pathway_fields:
         type(pathway).objects.filter(pk=pathway.pk).update(**pathway_fields)
+    # QuerySet.update sends no save signal: refresh the stored worklist state as a service's save would.
+    state.refresh([pathway.pk])
     return type(pathway).objects.get(pk=pathway.pk)
 
 

@@ -110,6 +110,10 @@ def pre_assessment(allergies: list[dict] | None = None, medicines: list[dict] | 
         "can_lie_prone": "on",
         "escort_confirmed": "on",
         "transport_home_arranged": "on",
+        "left_leg_power": "5",
+        "right_leg_power": "5",
+        "left_leg_sensation": "normal",
+        "right_leg_sensation": "normal",
         **_management("allergies", len(allergies)),
         **_management("medicines", len(medicines)),
     }

@@ -12,7 +12,7 @@ import pathway.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pathway", "0016_safetychecklistitem_team_brief_and_debrief"),
+        ("pathway", "0019_safetychecklistitem_team_brief_and_debrief"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pathway", "0015_rule_bounds"),
+        ("pathway", "0018_add_pathway_state"),
     ]
 
     operations = [

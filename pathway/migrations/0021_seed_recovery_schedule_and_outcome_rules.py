@@ -42,6 +42,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pathway", "0017_outcome_baseline_escalation_imaging_request_medicines_letter")]
+    dependencies = [("pathway", "0020_outcome_baseline_escalation_imaging_request_medicines_letter")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
