@@ -17,6 +17,7 @@ it is opened after each snapshot (single flight, cached until the next snapshot)
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import pickle
@@ -106,11 +107,24 @@ def latest() -> tuple[metrics.Dashboard, DashboardSnapshot]:
     elif snapshot.computed_at.timestamp() < time.time() - REFRESH_AFTER_SECONDS and _is_dirty(snapshot):
         _refresh_in_background()
     try:
-        return pickle.loads(snapshot.figures), snapshot  # noqa: S301 - our own row, written by refresh()
+        figures = pickle.loads(snapshot.figures)  # noqa: S301 - our own row, written by refresh()
     except (AttributeError, TypeError, ValueError, pickle.UnpicklingError):
+        figures = None
+    if figures is None or not _current_shape(figures):
         # Stored by a release whose figures had another shape: recompute once with this one.
         snapshot = refresh(force=True)
-        return pickle.loads(snapshot.figures), snapshot  # noqa: S301
+        figures = pickle.loads(snapshot.figures)  # noqa: S301
+    return figures, snapshot
+
+
+def _current_shape(value, depth: int = 3) -> bool:
+    """True when every dataclass in the stored figures has all the fields its class has now. A figure
+    added by a later release (with a default) unpickles without error from an older row, and would
+    show that default (0, None) instead of the real figure until the next write."""
+    if depth < 0 or not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return True
+    stored = vars(value)
+    return all(f.name in stored and _current_shape(stored[f.name], depth - 1) for f in dataclasses.fields(value))
 
 
 def filtered(cohort, snapshot: DashboardSnapshot) -> metrics.Dashboard:

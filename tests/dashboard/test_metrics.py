@@ -278,3 +278,22 @@ def test_dashboard_snapshot_is_served_as_stored_and_refreshed_after_a_write(
     assert {c.key: c.met for c in after.consent_quality.criteria}["all"] == 1
 
 
+def test_dashboard_snapshot_from_an_earlier_shape_is_recomputed(reference_data):
+    """A snapshot pickled before a figure was added (here: the completed MRI waits) unpickles without
+    error, so `latest` checks every stored figure has the current fields and recomputes when not,
+    rather than showing the new figure's default."""
+    import pickle
+
+    from dashboard import snapshot
+    from dashboard.models import DashboardSnapshot
+
+    make_pathway(stage=Stage.FOLLOW_UP)
+    stored = snapshot.refresh(force=True)
+    figures = pickle.loads(stored.figures)  # noqa: S301
+    del figures.mri.__dict__["completed"]
+    DashboardSnapshot.objects.filter(pk=stored.pk).update(figures=pickle.dumps(figures))
+    assert not snapshot._current_shape(pickle.loads(DashboardSnapshot.objects.get(pk=stored.pk).figures))  # noqa: S301
+    again, row = snapshot.latest()
+    assert "completed" in vars(again.mri)
+    assert snapshot._current_shape(again)
+    assert row.computed_at > stored.computed_at
