@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from dashboard import service_metrics
+from pathway.core import state
 from pathway.models import CHECKLIST_ITEMS, FollowUp, Pathway, Stage
 from tests.dashboard.helpers import make_pathway
 from tests.factories import (
@@ -130,6 +131,8 @@ def test_share_with_a_clinically_important_disability_improvement(reference_data
         FollowUp.objects.filter(pk=follow_up.pk).update(
             disability_change=Decimal(change), completed_at=timezone.now() if done else None
         )
+        # QuerySet.update sends no save signal: refresh the stored state as a service's save would.
+        state.refresh([follow_up.pathway_id])
     result = service_metrics.outcomes(Pathway.objects.all())
     assert (result.with_disability_change, result.disability_improved) == (5, 3)
     assert result.share_disability_improved == pytest.approx(60.0)

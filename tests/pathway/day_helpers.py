@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pathway.core import state
 from pathway.models import CHECKLIST_ITEMS, ChecklistPhase, Pathway, Stage
 from pathway.procedure import services as procedure_services
 from tests.conftest import ROLES
@@ -61,6 +62,10 @@ def make_day_pathway(
     consent = ConsentRecordFactory(pathway=pathway, signed=True, levels=list(consented or levels), **named)
     if confirmation is not False:
         ConsentConfirmationFactory(consent=consent, **(confirmation or {}))
+    # A factory row one hop from the pathway (the confirmation) refreshes only the locked pathways
+    # when the test's transaction already holds a lock (another pathway's team brief): refresh this
+    # one as a consent service's lock would.
+    state.refresh([pathway.pk])
     if briefed and stage == Stage.PROCEDURE:
         answer(pathway, ChecklistPhase.TEAM_BRIEF, UserFactory(role="Radiologist"))
         pathway = Pathway.objects.get(pk=pathway.pk)
