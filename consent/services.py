@@ -216,6 +216,11 @@ class Signature:
     paper_scan: object = None  # an uploaded file
     witness_name: str = ""
     witness_png: bytes | None = None
+    # The keyboard routes (issue 16): the patient's typed name with the attestation ticked, or a
+    # witness who types their name and ticks that they saw the patient indicate consent.
+    typed_name: str = ""
+    attested: bool = False
+    witness_attested: bool = False
 
 
 @transaction.atomic
@@ -246,6 +251,12 @@ def sign_consent(
         if not signature.patient_png:
             raise ConsentError("The patient's signature is missing.")
         stored.patient_signature = signature.patient_png
+    elif method == SignatureMethod.TYPED:
+        if not signature.typed_name.strip() or not signature.attested:
+            raise ConsentError(
+                "To sign with the keyboard the patient types their full name and ticks the statement above it."
+            )
+        stored.patient_typed_name = signature.typed_name.strip()
     elif method == SignatureMethod.PAPER:
         if signature.paper_scan is None:
             raise ConsentError("Attach the scan of the form signed on paper.")
@@ -256,10 +267,13 @@ def sign_consent(
         stored.paper_scan_sha256 = hashlib.sha256(data).hexdigest()
         stored.paper_scan.save(f"consent-{stored.pk}-signed.{kind}", ContentFile(data), save=False)
     else:
-        if not signature.witness_name.strip() or not signature.witness_png:
-            raise ConsentError("The witness's name and signature are needed when the patient cannot sign.")
+        if not signature.witness_name.strip() or not (signature.witness_png or signature.witness_attested):
+            raise ConsentError(
+                "The witness's name is needed, with their drawn signature or their tick that they saw the "
+                "patient indicate consent, when the patient cannot sign."
+            )
         stored.witness_name = signature.witness_name.strip()
-        stored.witness_signature = signature.witness_png
+        stored.witness_signature = signature.witness_png or None
     stored.signature_method = method
     stored.patient_signed_at = now
     stored.clinician = acting_user

@@ -309,3 +309,39 @@ def test_new_consent_refused_while_a_signed_one_is_in_force(ready_pathway, consu
     ConsentRecordFactory(pathway=ready_pathway, signed=True)
     with pytest.raises(services.ConsentError, match="withdraw it first"):
         services.start_consent(acting_user=consultant, pathway=ready_pathway)
+
+
+KEYBOARD_REFUSAL = "To sign with the keyboard the patient types their full name and ticks the statement above it."
+WITNESS_REFUSAL = (
+    "The witness's name is needed, with their drawn signature or their tick that they saw the patient indicate "
+    "consent, when the patient cannot sign."
+)
+
+
+@pytest.mark.parametrize(
+    ("signature", "refusal"),
+    [
+        (services.Signature(method="typed", typed_name="Ann Example", attested=False), KEYBOARD_REFUSAL),
+        (services.Signature(method="typed", typed_name="  ", attested=True), KEYBOARD_REFUSAL),
+        (services.Signature(method="witness", witness_name="Ward sister", witness_attested=False), WITNESS_REFUSAL),
+        (services.Signature(method="witness", witness_name="", witness_attested=True), WITNESS_REFUSAL),
+        (services.Signature(method="typed", typed_name="Ann Example", attested=True), None),
+        (services.Signature(method="witness", witness_name="Ward sister", witness_attested=True), None),
+    ],
+)
+def test_keyboard_routes_to_a_signature(ready_pathway, consultant, signature, refusal):
+    """A patient (or witness) who cannot use a pointer signs with the keyboard (issue 16)."""
+    consent = _complete_draft(ready_pathway, consultant)
+    sign = lambda: services.sign_consent(  # noqa: E731
+        acting_user=consultant, consent=consent, expected_version=consent.version, signature=signature, password=PASSWORD
+    )
+    if refusal:
+        with pytest.raises(services.ConsentError) as exc:
+            sign()
+        assert exc.value.reasons == [refusal]
+        assert not ConsentRecord.objects.get(pk=consent.pk).is_signed
+    else:
+        signed = sign()
+        assert signed.is_signed and signed.signature_method == signature.method
+        assert signed.patient_typed_name == ("Ann Example" if signature.method == "typed" else "")
+        assert signed.witness_signature is None
