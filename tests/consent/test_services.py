@@ -332,8 +332,9 @@ WITNESS_REFUSAL = (
 def test_keyboard_routes_to_a_signature(ready_pathway, consultant, signature, refusal):
     """A patient (or witness) who cannot use a pointer signs with the keyboard (issue 16)."""
     consent = _complete_draft(ready_pathway, consultant)
+    version = consent.version
     sign = lambda: services.sign_consent(  # noqa: E731
-        acting_user=consultant, consent=consent, expected_version=consent.version, signature=signature, password=PASSWORD
+        acting_user=consultant, consent=consent, expected_version=version, signature=signature, password=PASSWORD
     )
     if refusal:
         with pytest.raises(services.ConsentError) as exc:
