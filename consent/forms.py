@@ -194,7 +194,9 @@ class SignForm(forms.Form):
         label="Scan of the form signed on paper", required=False, help_text="PDF, PNG or JPEG, at most 10 MB."
     )
     typed_name = forms.CharField(
-        label="Patient's full name, typed by the patient", required=False, max_length=200,
+        label="Patient's full name, typed by the patient",
+        required=False,
+        max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     attested = forms.BooleanField(label=TYPED_ATTESTATION, required=False)

@@ -55,15 +55,21 @@ class ServiceSettings(models.Model):
     )
     address = models.TextField(help_text="Postal address of the unit, one line per line of the address.")
     day_phone = models.CharField(
-        "telephone in working hours", max_length=25, validators=[phone_number],
+        "telephone in working hours",
+        max_length=25,
+        validators=[phone_number],
         help_text="Printed on the discharge sheet: the number a patient rings in working hours.",
     )
     day_hours = models.CharField(
-        "working hours", max_length=60, default="Monday to Friday, 8am to 6pm",
+        "working hours",
+        max_length=60,
+        default="Monday to Friday, 8am to 6pm",
         help_text="When the working-hours number is answered.",
     )
     night_phone = models.CharField(
-        "telephone out of hours", max_length=25, validators=[phone_number],
+        "telephone out of hours",
+        max_length=25,
+        validators=[phone_number],
         help_text="Evenings, nights and weekends (for example the on-call radiology registrar via switchboard).",
     )
     logo = models.FileField(

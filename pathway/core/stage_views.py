@@ -100,7 +100,9 @@ class StageFormView(KeptEntriesMixin, PathwayMixin, FormView):
         return context
 
     def get_success_url(self) -> str:
-        return reverse("pathway:detail", kwargs={"pk": self.pathway.pk})
+        # The user stays on the stage after a save, with what still stops the next move in view
+        # (issue 16: a save used to send them back to the pathway page, one more page load each time).
+        return self.request.path
 
     def after_save(self, form):
         """Return a callable saving dependent rows (inline formsets) in the same transaction."""
@@ -225,6 +227,7 @@ class DaySubFormView(DayPageMixin, FormView):
 
     template_name = "pathway/day_subform.html"
     title = ""
+    add_another = False
     back_url_name = "pathway:procedure"
 
     def get_form_kwargs(self):
@@ -235,7 +238,10 @@ class DaySubFormView(DayPageMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title=self.title, back_url=reverse(self.back_url_name, kwargs={"pk": self.pathway.pk}), **kwargs
+            title=self.title,
+            back_url=reverse(self.back_url_name, kwargs={"pk": self.pathway.pk}),
+            add_another=self.add_another,
+            **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
@@ -267,6 +273,8 @@ class DaySubFormView(DayPageMixin, FormView):
         for note in notes:
             messages.warning(self.request, note)
         messages.success(self.request, f"{self.title.removeprefix('Add ').capitalize()} saved.")
+        if self.add_another and "save_and_add" in self.request.POST:  # level to level, observation to observation
+            return HttpResponseRedirect(self.request.path)
         return redirect(self.back_url_name, pk=self.pathway.pk)
 
     def save(self, form) -> list[str]:

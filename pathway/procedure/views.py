@@ -158,12 +158,19 @@ class SafetyChecklistView(DayPageMixin, FormView):
             )
         else:
             messages.success(self.request, f"{self.phase.label} complete.")
+        # The next step in view (issue 16): sign in leads to time out; after time out the needle goes
+        # in, so the treated-level form comes next; sign out ends at the procedure record.
+        if not answered_no and self.phase == ChecklistPhase.SIGN_IN:
+            return redirect("pathway:safety_checklist", pk=self.pathway.pk, phase=ChecklistPhase.TIME_OUT.value)
+        if not answered_no and self.phase == ChecklistPhase.TIME_OUT:
+            return redirect("pathway:treated_level_add", pk=self.pathway.pk)
         return redirect("pathway:procedure", pk=self.pathway.pk)
 
 
 class TreatedLevelCreateView(DaySubFormView):
     form_class = TreatedLevelForm
     title = "Add a treated level"
+    add_another = True  # level to level / observation to observation without leaving the form
 
     def new_instance(self):
         return TreatedLevel(procedure=self.procedure) if self.procedure else TreatedLevel()

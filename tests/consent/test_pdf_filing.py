@@ -155,4 +155,3 @@ def test_no_text_outside_the_page_box(ready_pathway, consultant, service, form_t
             margin = round(1.6 / 2.54 * 40)  # 1.6 cm at 40 dots per inch
             assert ink is not None, f"page {number} is blank"
             assert ink[0] >= margin - 2 and ink[2] <= image.width - margin + 2, (number, ink, image.size)
-
