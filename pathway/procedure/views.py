@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import FormView
 
@@ -31,6 +32,18 @@ class ProcedureView(StageFormView):
     stage = Stage.PROCEDURE
     form_class = ProcedureForm
     success_message = "Procedure saved."
+
+    def get_success_url(self) -> str:
+        # The record is written at the end of the case: with time out done and sign out not yet,
+        # sign out is the next step (WHO checklist order, domain.md 6.1), so it comes next (issue 16).
+        procedure = workflow.stage_record(self.pathway, Stage.PROCEDURE)
+        if (
+            procedure is not None
+            and procedure.answers(ChecklistPhase.TIME_OUT)
+            and not procedure.answers(ChecklistPhase.SIGN_OUT)
+        ):
+            return reverse("pathway:safety_checklist", kwargs={"pk": self.pathway.pk, "phase": "sign_out"})
+        return super().get_success_url()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

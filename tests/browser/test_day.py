@@ -54,7 +54,7 @@ def _observations(page, live_server, pathway, minutes_ago: int):
         page.locator(f"#id_{field}").fill(value)
     page.get_by_label("Left leg sensation").select_option("normal")
     page.get_by_label("Right leg sensation").select_option("normal")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save and finish").click()
     expect(page.get_by_text("An observation set saved.")).to_be_visible()
 
 
@@ -102,7 +102,7 @@ def test_the_day_from_sign_in_to_the_discharge_sheet(reference_data, login_page,
     page.get_by_label("Cement lot number").fill("LOT123")
     page.get_by_label("Cement expiry date").fill((timezone.localdate() + datetime.timedelta(days=200)).isoformat())
     page.get_by_label("Cement volume (mL)").fill("4.5")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save and finish").click()
     expect(page.get_by_text("A treated level saved.")).to_be_visible()
     expect(page.locator("#treated-levels")).to_contain_text("T12")
 
