@@ -46,6 +46,9 @@ def test_consultant_takes_consent_patient_draws_signature_pdf_downloads(
     # Everything below runs under the Content-Security-Policy: a blocked script would be reported here.
     violations = []
     page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
+    # Page loads from the consent page to the signed consent (issue 16: consent in under 6).
+    loads = []
+    page.on("load", lambda loaded: loads.append(loaded.url))
     response = page.goto(f"{live_server.url}/pathways/{pathway.pk}/consent/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     expect(page.locator("#consent-checklist")).to_contain_text("No consent has been recorded.")
@@ -102,6 +105,8 @@ def test_consultant_takes_consent_patient_draws_signature_pdf_downloads(
     page.get_by_role("button", name="Sign the consent").click()
     expect(page.get_by_text("Consent signed. The signed PDF has been stored.")).to_be_visible()
     expect(page.locator("#consent-state")).to_have_text("Signed")
+    # One load of these was the deliberate detour of the refused password above.
+    assert len(loads) - 1 < 6, loads
 
     consent = ConsentRecord.objects.get(pathway=pathway)
     assert consent.signature_method == "drawn" and bytes(consent.patient_signature).startswith(b"\x89PNG")
