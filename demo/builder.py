@@ -217,7 +217,15 @@ DEMO_USERS = [
         "7900004",
     ),
     ("consultant", "Helen", "Carter", "Consultant", "Consultant interventional radiologist", "consultant", "7900002"),
-    ("consultant2", "Samuel", "Adeyemi", "Consultant", "Consultant interventional radiologist", "consultant", "7900003"),
+    (
+        "consultant2",
+        "Samuel",
+        "Adeyemi",
+        "Consultant",
+        "Consultant interventional radiologist",
+        "consultant",
+        "7900003",
+    ),
     ("nurse", "Grace", "Lewis", "Nurse", "Senior staff nurse, IR day unit", "", "09Z0001E"),
     ("manager", "Mark", "Fielding", "Manager", "Service manager, radiology", "", ""),
 ]

@@ -63,6 +63,7 @@ def test_the_day_from_sign_in_to_the_discharge_sheet(reference_data, login_page,
     consent = pathway.consents.get()
     page = login_page(radiologist)
     server = live_server
+
     # The operator named before the day confirms the consent, re-checking capacity (domain.md 5.6).
     page.goto(f"{server.url}/pathways/{pathway.pk}/consent/{consent.pk}/confirm/")
     expect(page.locator("#named-operator")).to_contain_text("Rita Radiologist")
