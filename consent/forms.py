@@ -6,7 +6,7 @@ from django import forms
 
 from accounts import roles
 from accounts.models import Grade
-from consent import services
+from consent import services, signatures
 from consent.document import TYPED_ATTESTATION, WITNESS_ATTESTATION
 from consent.models import (
     Alternative,
@@ -216,7 +216,7 @@ class SignForm(forms.Form):
         if not value:
             return None
         try:
-            return services.png_from_data_url(value)
+            return signatures.png_from_data_url(value)
         except ValueError:
             return b""
 
@@ -233,11 +233,11 @@ class SignForm(forms.Form):
             if scan is None:
                 self.add_error("paper_scan", "Attach the scan of the signed paper form.")
             else:
-                if scan.size > services.MAX_SCAN_BYTES:
+                if scan.size > signatures.MAX_SCAN_BYTES:
                     self.add_error("paper_scan", "The scan is larger than 10 MB.")
                 head = scan.read(8)
                 scan.seek(0)
-                if services.scan_kind(head) is None:
+                if signatures.scan_kind(head) is None:
                     self.add_error("paper_scan", "The scan must be a PDF, PNG or JPEG file.")
         elif method == SignatureMethod.TYPED:
             if not (cleaned.get("typed_name") or "").strip():

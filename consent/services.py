@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -38,6 +36,7 @@ from consent.models import (
     SignatureMethod,
     WithdrawalTiming,
 )
+from consent.signatures import MAX_SCAN_BYTES, Signature, scan_kind
 from pathway import workflow
 from pathway.core.services import DuplicateRecord, StaleEdit, lock_state, save_versioned
 from pathway.models import ExitState, Pathway, Stage
@@ -196,31 +195,6 @@ def save_draft(
 
 
 # --- signing --------------------------------------------------------------------------------------
-
-MAX_SIGNATURE_BYTES = 300 * 1024
-MAX_SCAN_BYTES = settings.UPLOAD_MAX_BYTES  # the same cap as the request (config.security)
-SCAN_TYPES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
-
-
-def scan_kind(head: bytes) -> str | None:
-    for magic, kind in SCAN_TYPES.items():
-        if head.startswith(magic):
-            return kind
-    return None
-
-
-@dataclass
-class Signature:
-    method: str
-    patient_png: bytes | None = None
-    paper_scan: object = None  # an uploaded file
-    witness_name: str = ""
-    witness_png: bytes | None = None
-    # The keyboard routes (issue 16): the patient's typed name with the attestation ticked, or a
-    # witness who types their name and ticks that they saw the patient indicate consent.
-    typed_name: str = ""
-    attested: bool = False
-    witness_attested: bool = False
 
 
 @transaction.atomic
@@ -576,36 +550,3 @@ def validation_messages(exc: ValidationError) -> list[str]:
     if hasattr(exc, "message_dict"):
         return [f"{field}: {m}" if field != "__all__" else m for field, ms in exc.message_dict.items() for m in ms]
     return list(exc.messages)
-
-
-def png_from_data_url(value: str) -> bytes:
-    """Decode a signature drawn on screen (a PNG data URL). Raises ValueError when unusable."""
-    import base64
-    import binascii
-
-    prefix = "data:image/png;base64,"
-    if not value.startswith(prefix):
-        raise ValueError("not a PNG data URL")
-    try:
-        data = base64.b64decode(value[len(prefix) :], validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("not base64") from exc
-    if not data.startswith(b"\x89PNG\r\n\x1a\n") or len(data) > MAX_SIGNATURE_BYTES:
-        raise ValueError("not a PNG of an acceptable size")
-    if _is_blank(data):
-        raise ValueError("blank")
-    return data
-
-
-def _is_blank(png: bytes) -> bool:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(png)) as image:
-            image.load()
-            if image.width < 50 or image.height < 20 or image.width * image.height > 4_000_000:
-                return True
-            alpha = image.convert("RGBA").getchannel("A")
-            return alpha.getbbox() is None
-    except (UnidentifiedImageError, OSError, ValueError):
-        return True

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from consent import selectors, services
+from consent import selectors, services, signatures
 from consent.models import ConsentRecord, ConsentWithdrawal, ExplainedRisk, Leaflet, Risk
 from pathway.models import ExitState, Stage
 from tests.factories import PASSWORD, ConsentConfirmationFactory, ConsentRecordFactory, _png_signature
@@ -148,7 +148,7 @@ def test_paper_signature_scan_types(ready_pathway, consultant, name, content, ok
 
 def test_signature_data_url_must_be_a_non_blank_png():
     good = "data:image/png;base64," + base64.b64encode(_png_signature()).decode()
-    assert services.png_from_data_url(good).startswith(b"\x89PNG")
+    assert signatures.png_from_data_url(good).startswith(b"\x89PNG")
     import io
 
     from PIL import Image
@@ -157,9 +157,9 @@ def test_signature_data_url_must_be_a_non_blank_png():
     Image.new("RGBA", (300, 100), (0, 0, 0, 0)).save(out, format="PNG")
     for bad in ("", "data:image/gif;base64,AAAA", "data:image/png;base64,@@@", good.replace("iVBOR", "AAAAA")):
         with pytest.raises(ValueError):
-            services.png_from_data_url(bad)
+            signatures.png_from_data_url(bad)
     with pytest.raises(ValueError):
-        services.png_from_data_url("data:image/png;base64," + base64.b64encode(out.getvalue()).decode())
+        signatures.png_from_data_url("data:image/png;base64," + base64.b64encode(out.getvalue()).decode())
 
 
 # --- confirmation: who and when ----------------------------------------------------------------------
