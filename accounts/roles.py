@@ -118,6 +118,8 @@ TWO_FACTOR_PERMISSIONS = (
     "consent.change_riskversion",
     "consent.add_leaflet",
     "consent.change_leaflet",
+    "pathway.add_servicesettings",
+    "pathway.change_servicesettings",
     "accounts.add_user",
     "accounts.change_user",
     "accounts.delete_user",

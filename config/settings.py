@@ -248,7 +248,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Uploads (scanned paper consent forms): refused with 413 above this size, before being read
-# (config.security.UploadLimitMiddleware); the type is checked by content (consent.services.scan_kind).
+# (config.security.UploadLimitMiddleware); the type is checked by content (consent.signatures.scan_kind).
 UPLOAD_MAX_BYTES = int(float(os.environ.get("DJANGO_UPLOAD_MAX_MB", "10")) * 1024 * 1024)
 X_FRAME_OPTIONS = "DENY"
 if env_bool("DJANGO_BEHIND_PROXY", False):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from consent import selectors
 from consent.models import ConsentRecord, DocumentEvent, SignatureMethod
 from consent.pdf import SealedPdf, render_sealed_pdf
+from pathway.models import ServiceSettings
 
 STATEMENT_CLINICIAN = (
     "I have explained the procedure to the patient, including what it is likely to involve, the benefits "
@@ -27,6 +28,14 @@ STATEMENT_PATIENT = (
     "time, including after signing, and that no other procedure will be carried out without my agreement "
     "unless it is needed to save my life or prevent serious harm to my health."
 )
+# NHS consent form 1, statement of patient: who performs the procedure is not promised.
+STATEMENT_NO_GUARANTEE = (
+    "I understand that no guarantee can be given that a particular person will perform the procedure. "
+    "The person will, however, have appropriate experience."
+)
+# What a patient who signs with the keyboard confirms (consent.services.sign_consent requires it ticked).
+TYPED_ATTESTATION = "By typing my name I sign this form, as if I had signed it by hand."
+WITNESS_ATTESTATION = "I saw the patient indicate their consent to the procedure described on this form."
 STATEMENT_CONFIRMATION = (
     "On behalf of the team treating the patient, I have confirmed with the patient that they have no "
     "further questions and wish the procedure to go ahead."
@@ -52,7 +61,11 @@ def document_context(*, consent: ConsentRecord, event: str, event_at) -> dict:
     """Everything the template shows, with confirmations and withdrawal cut off at `event_at`."""
     pathway = consent.pathway
     patient = pathway.patient
-    confirmations = [c for c in consent.confirmations.order_by("confirmed_at", "id") if c.confirmed_at <= event_at]
+    confirmations = [
+        c
+        for c in consent.confirmations.select_related("confirmed_by", "supervised_by").order_by("confirmed_at", "id")
+        if c.confirmed_at <= event_at
+    ]
     withdrawal = consent.withdrawal_or_none
     if withdrawal is not None and withdrawal.withdrawn_at > event_at:
         withdrawal = None
@@ -61,7 +74,10 @@ def document_context(*, consent: ConsentRecord, event: str, event_at) -> dict:
     except ConsentRecord.capacity.RelatedObjectDoesNotExist:
         capacity = None
     rules = selectors.consent_rules()
+    service = ServiceSettings.as_of(event_at)  # the trust's details as they stood at the event
     return {
+        "service": service,
+        "service_logo": service.logo_data_url(),
         "consent": consent,
         "pathway": pathway,
         "patient": patient,
@@ -80,6 +96,8 @@ def document_context(*, consent: ConsentRecord, event: str, event_at) -> dict:
         "statement_patient": STATEMENT_PATIENT,
         "statement_confirmation": STATEMENT_CONFIRMATION,
         "statement_form4": STATEMENT_FORM4,
+        "statement_no_guarantee": STATEMENT_NO_GUARANTEE,
+        "typed_attestation": TYPED_ATTESTATION,
         "generated_at": timezone.localtime(),
     }
 

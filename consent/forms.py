@@ -6,7 +6,8 @@ from django import forms
 
 from accounts import roles
 from accounts.models import Grade
-from consent import services
+from consent import services, signatures
+from consent.document import TYPED_ATTESTATION, WITNESS_ATTESTATION
 from consent.models import (
     Alternative,
     Anaesthesia,
@@ -192,8 +193,18 @@ class SignForm(forms.Form):
     paper_scan = forms.FileField(
         label="Scan of the form signed on paper", required=False, help_text="PDF, PNG or JPEG, at most 10 MB."
     )
+    typed_name = forms.CharField(
+        label="Patient's full name, typed by the patient",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    attested = forms.BooleanField(label=TYPED_ATTESTATION, required=False)
     witness_name = forms.CharField(label="Witness's name", required=False, max_length=200)
     witness_signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    witness_attested = forms.BooleanField(
+        label=f"{WITNESS_ATTESTATION} (the witness ticks this instead of drawing a signature)", required=False
+    )
     password = forms.CharField(
         label="Your password (to sign as the health professional)",
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -205,7 +216,7 @@ class SignForm(forms.Form):
         if not value:
             return None
         try:
-            return services.png_from_data_url(value)
+            return signatures.png_from_data_url(value)
         except ValueError:
             return b""
 
@@ -222,18 +233,26 @@ class SignForm(forms.Form):
             if scan is None:
                 self.add_error("paper_scan", "Attach the scan of the signed paper form.")
             else:
-                if scan.size > services.MAX_SCAN_BYTES:
+                if scan.size > signatures.MAX_SCAN_BYTES:
                     self.add_error("paper_scan", "The scan is larger than 10 MB.")
                 head = scan.read(8)
                 scan.seek(0)
-                if services.scan_kind(head) is None:
+                if signatures.scan_kind(head) is None:
                     self.add_error("paper_scan", "The scan must be a PDF, PNG or JPEG file.")
+        elif method == SignatureMethod.TYPED:
+            if not (cleaned.get("typed_name") or "").strip():
+                self.add_error("typed_name", "The patient types their full name here.")
+            if not cleaned.get("attested"):
+                self.add_error("attested", "The patient ticks this to confirm the typed name is their signature.")
         elif method == SignatureMethod.WITNESS:
             if not (cleaned.get("witness_name") or "").strip():
                 self.add_error("witness_name", "Give the witness's name.")
             png = self._png("witness_signature")
-            if not png:
-                self.add_error("witness_name", "The witness's signature is missing: ask them to sign in the box.")
+            if not png and not cleaned.get("witness_attested"):
+                self.add_error(
+                    "witness_name",
+                    "The witness's signature is missing: ask them to sign in the box, or to tick the statement.",
+                )
             cleaned["witness_png"] = png
         return cleaned
 
@@ -245,6 +264,9 @@ class SignForm(forms.Form):
             paper_scan=data.get("paper_scan"),
             witness_name=data.get("witness_name", ""),
             witness_png=data.get("witness_png"),
+            typed_name=data.get("typed_name", ""),
+            attested=bool(data.get("attested")),
+            witness_attested=bool(data.get("witness_attested")),
         )
 
 

@@ -88,6 +88,9 @@ class Anaesthesia(models.TextChoices):
 
 class SignatureMethod(models.TextChoices):
     DRAWN = "drawn", "Signed on screen"
+    # A keyboard route for a patient who cannot use a pointer (WCAG 2.2 2.5.7, issue 16): the patient
+    # types their name and ticks the attestation; the PDF says it was typed.
+    TYPED = "typed", "Name typed by the patient, with an attestation"
     PAPER = "paper", "Signed on paper (scan attached)"
     WITNESS = "witness", "Patient unable to sign; consent indicated before a witness"
 
@@ -193,6 +196,7 @@ class ConsentRecord(ClinicalRecord):
     patient_copy = models.CharField("copy of the form offered", max_length=10, choices=PatientCopy.choices, blank=True)
     signature_method = models.CharField(max_length=10, choices=SignatureMethod.choices, blank=True, editable=False)
     patient_signature = models.BinaryField(null=True, blank=True, editable=False)  # PNG drawn on screen
+    patient_typed_name = models.CharField(max_length=200, blank=True, editable=False)  # TYPED signatures
     paper_scan = models.FileField(upload_to="consent/scans/", blank=True, editable=False)
     paper_scan_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     witness_name = models.CharField(max_length=200, blank=True, editable=False)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -38,6 +36,7 @@ from consent.models import (
     SignatureMethod,
     WithdrawalTiming,
 )
+from consent.signatures import MAX_SCAN_BYTES, Signature, scan_kind
 from pathway import workflow
 from pathway.core.services import DuplicateRecord, StaleEdit, lock_state, save_versioned
 from pathway.models import ExitState, Pathway, Stage
@@ -197,26 +196,6 @@ def save_draft(
 
 # --- signing --------------------------------------------------------------------------------------
 
-MAX_SIGNATURE_BYTES = 300 * 1024
-MAX_SCAN_BYTES = settings.UPLOAD_MAX_BYTES  # the same cap as the request (config.security)
-SCAN_TYPES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
-
-
-def scan_kind(head: bytes) -> str | None:
-    for magic, kind in SCAN_TYPES.items():
-        if head.startswith(magic):
-            return kind
-    return None
-
-
-@dataclass
-class Signature:
-    method: str
-    patient_png: bytes | None = None
-    paper_scan: object = None  # an uploaded file
-    witness_name: str = ""
-    witness_png: bytes | None = None
-
 
 @transaction.atomic
 def sign_consent(
@@ -246,6 +225,12 @@ def sign_consent(
         if not signature.patient_png:
             raise ConsentError("The patient's signature is missing.")
         stored.patient_signature = signature.patient_png
+    elif method == SignatureMethod.TYPED:
+        if not signature.typed_name.strip() or not signature.attested:
+            raise ConsentError(
+                "To sign with the keyboard the patient types their full name and ticks the statement above it."
+            )
+        stored.patient_typed_name = signature.typed_name.strip()
     elif method == SignatureMethod.PAPER:
         if signature.paper_scan is None:
             raise ConsentError("Attach the scan of the form signed on paper.")
@@ -256,10 +241,13 @@ def sign_consent(
         stored.paper_scan_sha256 = hashlib.sha256(data).hexdigest()
         stored.paper_scan.save(f"consent-{stored.pk}-signed.{kind}", ContentFile(data), save=False)
     else:
-        if not signature.witness_name.strip() or not signature.witness_png:
-            raise ConsentError("The witness's name and signature are needed when the patient cannot sign.")
+        if not signature.witness_name.strip() or not (signature.witness_png or signature.witness_attested):
+            raise ConsentError(
+                "The witness's name is needed, with their drawn signature or their tick that they saw the "
+                "patient indicate consent, when the patient cannot sign."
+            )
         stored.witness_name = signature.witness_name.strip()
-        stored.witness_signature = signature.witness_png
+        stored.witness_signature = signature.witness_png or None
     stored.signature_method = method
     stored.patient_signed_at = now
     stored.clinician = acting_user
@@ -562,36 +550,3 @@ def validation_messages(exc: ValidationError) -> list[str]:
     if hasattr(exc, "message_dict"):
         return [f"{field}: {m}" if field != "__all__" else m for field, ms in exc.message_dict.items() for m in ms]
     return list(exc.messages)
-
-
-def png_from_data_url(value: str) -> bytes:
-    """Decode a signature drawn on screen (a PNG data URL). Raises ValueError when unusable."""
-    import base64
-    import binascii
-
-    prefix = "data:image/png;base64,"
-    if not value.startswith(prefix):
-        raise ValueError("not a PNG data URL")
-    try:
-        data = base64.b64decode(value[len(prefix) :], validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("not base64") from exc
-    if not data.startswith(b"\x89PNG\r\n\x1a\n") or len(data) > MAX_SIGNATURE_BYTES:
-        raise ValueError("not a PNG of an acceptable size")
-    if _is_blank(data):
-        raise ValueError("blank")
-    return data
-
-
-def _is_blank(png: bytes) -> bool:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(png)) as image:
-            image.load()
-            if image.width < 50 or image.height < 20 or image.width * image.height > 4_000_000:
-                return True
-            alpha = image.convert("RGBA").getchannel("A")
-            return alpha.getbbox() is None
-    except (UnidentifiedImageError, OSError, ValueError):
-        return True

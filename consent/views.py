@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 
 from accounts import roles
+from consent import document as consent_document
 from consent import gates, selectors, services
 from consent.forms import (
     CapacityAssessmentForm,
@@ -243,6 +244,15 @@ class ConsentSignView(ConsentPathwayMixin, TemplateView):
         context.update(self.summary_context(self.consent))
         context.setdefault("form", SignForm(initial={"expected_version": self.consent.version, "method": "drawn"}))
         context["sign_refusals"] = gates.sign_refusals(self.pathway, self.consent)
+        # What the patient agrees to, on the screen where they sign (issue 16): the statements of the
+        # PDF, word for word, and the risks as explained to them.
+        context.update(
+            statement_patient=consent_document.STATEMENT_PATIENT,
+            statement_no_guarantee=consent_document.STATEMENT_NO_GUARANTEE,
+            statement_form4=consent_document.STATEMENT_FORM4,
+            statement_clinician=consent_document.STATEMENT_CLINICIAN,
+            discussed_risks=[r for r in context["risks"] if r.discussed],
+        )
         return context
 
     def post(self, request, *args, **kwargs):

@@ -26,6 +26,7 @@ from accounts.services import sync_roles
 from pathway.core import state
 from pathway.core.choices import ExitState, Stage
 from pathway.core.models import Aetiology, Pathway, PathwayStatus, Patient, Priority, ReferrerType, Sex, StageTransition
+from pathway.core.service_settings import ServiceSettings
 from pathway.validators import nhs_number_is_valid
 
 # --- fast inserts (demo data only) -----------------------------------------------------------------
@@ -202,14 +203,42 @@ ORGANISATIONS = [
 ]
 
 DEMO_USERS = [
-    # username, first, last, role, job title, grade (domain.md 10: consultant or trainee, doctors only)
-    ("radiologist", "Ravi", "Menon", "Radiologist", "Consultant radiologist", "consultant"),
-    ("trainee", "Tariq", "Hassan", "Radiologist", "Specialty registrar, interventional radiology", "trainee"),
-    ("consultant", "Helen", "Carter", "Consultant", "Consultant interventional radiologist", "consultant"),
-    ("consultant2", "Samuel", "Adeyemi", "Consultant", "Consultant interventional radiologist", "consultant"),
-    ("nurse", "Grace", "Lewis", "Nurse", "Senior staff nurse, IR day unit", ""),
-    ("manager", "Mark", "Fielding", "Manager", "Service manager, radiology", ""),
+    # username, first, last, role, job title, grade (domain.md 10: consultant or trainee, doctors only),
+    # registration number (invented: GMC numbers are seven digits, NMC PINs two digits, a letter, four
+    # digits and a letter)
+    ("radiologist", "Ravi", "Menon", "Radiologist", "Consultant radiologist", "consultant", "7900001"),
+    (
+        "trainee",
+        "Tariq",
+        "Hassan",
+        "Radiologist",
+        "Specialty registrar, interventional radiology",
+        "trainee",
+        "7900004",
+    ),
+    ("consultant", "Helen", "Carter", "Consultant", "Consultant interventional radiologist", "consultant", "7900002"),
+    (
+        "consultant2",
+        "Samuel",
+        "Adeyemi",
+        "Consultant",
+        "Consultant interventional radiologist",
+        "consultant",
+        "7900003",
+    ),
+    ("nurse", "Grace", "Lewis", "Nurse", "Senior staff nurse, IR day unit", "", "09Z0001E"),
+    ("manager", "Mark", "Fielding", "Manager", "Service manager, radiology", "", ""),
 ]
+
+# The demo trust's details for the documents (Admin, Service settings). Telephone numbers from the
+# range Ofcom keeps for drama, so no real line is printed.
+DEMO_SERVICE = {
+    "trust_name": "Northtown Hospitals NHS Trust (demo)",
+    "unit_name": "Interventional Radiology Day Unit",
+    "address": "Level 2, Northtown General Hospital\nHospital Road\nNorthtown NT1 2AB",
+    "day_phone": "01632 960 111",
+    "night_phone": "01632 960 999",
+}
 
 # How the demo pathways spread over stages: open pathways at every stage, and closed ones in every
 # exit state. Weights give a realistic funnel.
@@ -323,10 +352,18 @@ class DemoBuilder:
         # One hash (salted once) for every demo user: hashing is deliberately slow, and the password
         # is the same published demo password for all of them.
         password_hash = make_password(settings.DEMO_PASSWORD)
-        for username, first, last, role, title, grade in DEMO_USERS:
+        if not ServiceSettings.objects.exists():
+            ServiceSettings.objects.create(**DEMO_SERVICE)
+        for username, first, last, role, title, grade, registration in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"first_name": first, "last_name": last, "job_title": title, "grade": grade},
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "job_title": title,
+                    "grade": grade,
+                    "registration_number": registration,
+                },
             )
             if created:
                 user.password = password_hash

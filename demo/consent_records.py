@@ -158,6 +158,7 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
                 clinician=consultant if signed_at else None,
                 clinician_name=consultant.display_name if signed_at else "",
                 clinician_job_title=consultant.job_title if signed_at else "",
+                clinician_registration=consultant.registration_number if signed_at else "",
                 signed_at=signed_at,
                 leaflet_title=leaflet.title if signed_at else "",
                 leaflet_version=leaflet.version if signed_at else "",

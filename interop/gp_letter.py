@@ -17,6 +17,7 @@ from interop.models import GpLetter
 from pathway import workflow
 from pathway.core.choices import Stage
 from pathway.core.pdf import render_pdf
+from pathway.core.service_settings import ServiceSettings
 from pathway.recovery.discharge_sheet import restart_plan
 
 
@@ -27,7 +28,10 @@ def context(pathway) -> dict:
     follow_up = workflow.stage_record(pathway, Stage.FOLLOW_UP)
     levels = [level.level for level in procedure.levels.order_by("id")] if procedure else []
     complications = list(pathway.complications.select_related("risk").order_by("onset_at", "id"))
+    service = ServiceSettings.current()  # the trust's details at the discharge, stored as printed (issue 16)
     return {
+        "service": service,
+        "service_logo": service.logo_data_url(),
         "pathway": pathway,
         "patient": pathway.patient,
         "procedure": procedure,

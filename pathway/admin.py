@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from pathway.complications.models import Complication
@@ -7,6 +9,7 @@ from pathway.core import governance
 from pathway.core.access_log import AccessLoggedAdmin
 from pathway.core.admin_base import DecidedChangeAdmin, ReadOnlyAdmin
 from pathway.core.models import Pathway, Patient, PatientAccess, Rule, RuleChange, StageTransition
+from pathway.core.service_settings import ServiceSettings
 from pathway.follow_up.models import FollowUp
 from pathway.mri.models import MriLevelFinding, MriScan
 from pathway.pre_assessment.models import Allergy, AntithromboticMedicine, PreAssessment
@@ -30,6 +33,26 @@ class NoDeleteAdmin(SimpleHistoryAdmin):
 # AccessLoggedAdmin: opening a clinical row here is logged (pathway/core/access_log.py).
 class ReadOnlyClinicalAdmin(AccessLoggedAdmin, ReadOnlyAdmin, SimpleHistoryAdmin):
     pass
+
+
+@admin.register(ServiceSettings)
+class ServiceSettingsAdmin(NoDeleteAdmin):
+    """One row: the list opens it (or the add form when none has been entered yet)."""
+
+    fieldsets = (
+        ("The trust", {"fields": ("trust_name", "logo")}),
+        ("The unit patients call", {"fields": ("unit_name", "address", "day_phone", "day_hours", "night_phone")}),
+    )
+    list_display = ("__str__", "updated_at")
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not ServiceSettings.objects.exists()
+
+    def changelist_view(self, request, extra_context=None):
+        row = ServiceSettings.objects.first()
+        if row is not None and self.has_view_or_change_permission(request, row):
+            return redirect(reverse("admin:pathway_servicesettings_change", args=[row.pk]))
+        return super().changelist_view(request, extra_context)
 
 
 class ReadOnlyInline(admin.TabularInline):

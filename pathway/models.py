@@ -37,6 +37,9 @@ from pathway.core.models import (  # noqa: F401
     rule_values,
     stage_order,
 )
+from pathway.core.service_settings import (  # noqa: F401
+    ServiceSettings,
+)
 from pathway.suitability.models import (  # noqa: F401
     ABSOLUTE_CONTRAINDICATIONS,
     CONSERVATIVE_FAILURE_REASONS,

@@ -45,17 +45,45 @@ def transitions_for(*, pathway: Pathway) -> QuerySet[StageTransition]:
     return pathway.transitions.select_related("acting_user").order_by("at", "id")
 
 
+# Bookkeeping fields every save changes: not news to a reader of the history.
+HISTORY_SKIPPED_FIELDS = {"version", "updated_at"}
+
+
+def _shown(field, value) -> str:
+    """A stored value as a person reads it: a choice's label, a blank as a dash, long text cut."""
+    if value in (None, "", []):
+        return "—"
+    choices = dict(field.flatchoices) if getattr(field, "flatchoices", None) else {}
+    if isinstance(value, list):
+        return ", ".join(str(choices.get(v, v)) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(choices.get(value, value))
+    return text if len(text) <= 80 else f"{text[:79]}…"
+
+
 def history_for(*, pathway: Pathway, limit: int = 50) -> list:
-    """Field-level changes to the pathway and its patient, newest first (django-simple-history)."""
+    """Field-level changes to the pathway and its patient, newest first (django-simple-history):
+    each change names the field, its old and new values, who made it and when (issue 16)."""
     entries = []
     for model_history in (pathway.history, pathway.patient.history):
         records = list(model_history.select_related("history_user").order_by("-history_date")[:limit])
         for newer, older in zip(records, records[1:] + [None], strict=False):
             if older is None:
-                changes = ["created"]
+                changes = [{"field": "record created", "old": "", "new": ""}]
             else:
-                delta = newer.diff_against(older)
-                changes = [c.field for c in delta.changes]
+                delta = newer.diff_against(older, excluded_fields=HISTORY_SKIPPED_FIELDS)
+                meta = newer.instance._meta
+                changes = [
+                    {
+                        "field": str(meta.get_field(c.field).verbose_name),
+                        "old": _shown(meta.get_field(c.field), c.old),
+                        "new": _shown(meta.get_field(c.field), c.new),
+                    }
+                    for c in delta.changes
+                ]
+                if not changes:
+                    continue
             entries.append(
                 {
                     "when": newer.history_date,

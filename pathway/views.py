@@ -21,11 +21,12 @@ from pathway.core import access_log, submissions
 from pathway.core import services as core_services
 from pathway.core.choices import Stage
 from pathway.core.forms import AdvanceForm, CloseForm, PatientForm, PatientSearchForm, ReasonForm, ReturnForm
-from pathway.core.models import Patient
+from pathway.core.models import Pathway, Patient
 from pathway.core.services import StaleEdit
 from pathway.core.stage_views import PathwayMixin
 from pathway.filters import PathwayFilter
 from pathway.procedure import gates as procedure_gates
+from pathway.templatetags.pathway_tags import stage_url
 
 
 class PatientListView(PermissionRequiredMixin, TemplateView):
@@ -236,6 +237,10 @@ class WorkflowActionView(PermissionRequiredMixin, PathwayMixin, View):
                 messages.error(request, reason)
         else:
             messages.success(request, message)
+            return self.redirect_after_success(request)
+        return redirect("pathway:detail", pk=self.pathway.pk)
+
+    def redirect_after_success(self, request):
         return redirect("pathway:detail", pk=self.pathway.pk)
 
     def act(self, data) -> str:
@@ -263,6 +268,16 @@ class AdvanceView(WorkflowActionView):
             **self.expected(data),
         )
         return f"Moved to {pathway.stage.label.lower()}."
+
+    def redirect_after_success(self, request):
+        # Moved on from a stage's own page: straight to the next stage's form when this user records
+        # it (issue 16: the next step in view, one page load fewer); otherwise the pathway page.
+        pathway = Pathway.objects.get(pk=self.pathway.pk)
+        if request.POST.get("from_stage_page") and workflow.can_record(request.user, pathway.stage):
+            url = stage_url(pathway.pk, pathway.stage.value)
+            if url:
+                return redirect(url)
+        return super().redirect_after_success(request)
 
 
 class CloseView(WorkflowActionView):

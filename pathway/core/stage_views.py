@@ -22,6 +22,7 @@ from pathway import selectors, workflow
 from pathway.core import services as core_services
 from pathway.core import submissions
 from pathway.core.choices import Stage
+from pathway.core.forms import AdvanceForm
 from pathway.core.models import Pathway
 from pathway.core.services import StaleEdit
 
@@ -97,10 +98,34 @@ class StageFormView(KeptEntriesMixin, PathwayMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(stage=self.stage, can_edit=self.can_edit, refusal=self.refusal, record=self.record)
+        context.update(self.move_on_context())
         return context
 
+    def move_on_context(self) -> dict:
+        """The next step in view on the stage's own page (issue 16): once the pathway's current stage
+        is saved and its gate is open, the move on is one click from here, not from the pathway page.
+        A closed gate's reasons are listed; an override stays on the pathway page, with its reason."""
+        pathway = self.pathway
+        target = workflow.next_stage(pathway.stage)
+        if not (
+            pathway.is_open
+            and target is not None
+            and pathway.stage == self.stage
+            and workflow.stage_record(pathway, self.stage) is not None
+            and workflow.can_advance(self.request.user, pathway)
+        ):
+            return {}
+        saved = selectors.get_pathway_for_user(user=self.request.user, pathway_id=pathway.pk)
+        return {
+            "move_on_stage": target,
+            "move_on_reasons": workflow.gate_reasons(saved, target),
+            "advance_form": AdvanceForm(pathway=saved),
+        }
+
     def get_success_url(self) -> str:
-        return reverse("pathway:detail", kwargs={"pk": self.pathway.pk})
+        # The user stays on the stage after a save, with what still stops the next move in view
+        # (issue 16: a save used to send them back to the pathway page, one more page load each time).
+        return self.request.path
 
     def after_save(self, form):
         """Return a callable saving dependent rows (inline formsets) in the same transaction."""
@@ -226,6 +251,7 @@ class DaySubFormView(DayPageMixin, FormView):
     template_name = "pathway/day_subform.html"
     title = ""
     success_message = ""  # default: "<title without 'Add '> saved."
+    add_another = False
     back_url_name = "pathway:procedure"
 
     def get_form_kwargs(self):
@@ -236,7 +262,10 @@ class DaySubFormView(DayPageMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title=self.title, back_url=reverse(self.back_url_name, kwargs={"pk": self.pathway.pk}), **kwargs
+            title=self.title,
+            back_url=reverse(self.back_url_name, kwargs={"pk": self.pathway.pk}),
+            add_another=self.add_another,
+            **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
@@ -268,6 +297,8 @@ class DaySubFormView(DayPageMixin, FormView):
         for note in notes:
             messages.warning(self.request, note)
         messages.success(self.request, self.success_message or f"{self.title.removeprefix('Add ').capitalize()} saved.")
+        if self.add_another and "save_and_add" in self.request.POST:  # level to level, observation to observation
+            return HttpResponseRedirect(self.request.path)
         return redirect(self.back_url_name, pk=self.pathway.pk)
 
     def save(self, form) -> list[str]:

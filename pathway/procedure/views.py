@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import FormView
 
@@ -31,6 +32,18 @@ class ProcedureView(StageFormView):
     stage = Stage.PROCEDURE
     form_class = ProcedureForm
     success_message = "Procedure saved."
+
+    def get_success_url(self) -> str:
+        # The record is written at the end of the case: with time out done and sign out not yet,
+        # sign out is the next step (WHO checklist order, domain.md 6.1), so it comes next (issue 16).
+        procedure = workflow.stage_record(self.pathway, Stage.PROCEDURE)
+        if (
+            procedure is not None
+            and procedure.answers(ChecklistPhase.TIME_OUT)
+            and not procedure.answers(ChecklistPhase.SIGN_OUT)
+        ):
+            return reverse("pathway:safety_checklist", kwargs={"pk": self.pathway.pk, "phase": "sign_out"})
+        return super().get_success_url()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -158,12 +171,22 @@ class SafetyChecklistView(DayPageMixin, FormView):
             )
         else:
             messages.success(self.request, f"{self.phase.label} complete.")
+        # The next step in view (issue 16): sign in leads to time out; after time out the needle goes
+        # in, so the treated-level form comes next; sign out leads to the debrief, which ends at the procedure record.
+        if not answered_no and self.phase == ChecklistPhase.SIGN_IN:
+            return redirect("pathway:safety_checklist", pk=self.pathway.pk, phase=ChecklistPhase.TIME_OUT.value)
+        if not answered_no and self.phase == ChecklistPhase.TIME_OUT:
+            return redirect("pathway:treated_level_add", pk=self.pathway.pk)
+        if not answered_no and self.phase == ChecklistPhase.SIGN_OUT:
+            # NatSSIPs debrief follows the sign out (domain.md 6.1).
+            return redirect("pathway:safety_checklist", pk=self.pathway.pk, phase=ChecklistPhase.DEBRIEF.value)
         return redirect("pathway:procedure", pk=self.pathway.pk)
 
 
 class TreatedLevelCreateView(DaySubFormView):
     form_class = TreatedLevelForm
     title = "Add a treated level"
+    add_another = True  # level to level / observation to observation without leaving the form
 
     def new_instance(self):
         return TreatedLevel(procedure=self.procedure) if self.procedure else TreatedLevel()

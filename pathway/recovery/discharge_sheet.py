@@ -16,6 +16,7 @@ from pathway import workflow
 from pathway.core.choices import Stage
 from pathway.core.models import Pathway
 from pathway.core.pdf import render_pdf
+from pathway.core.service_settings import ServiceSettings
 from pathway.follow_up import services as follow_up_services
 from pathway.recovery.models import DischargeSheet
 
@@ -48,7 +49,10 @@ def context(pathway: Pathway) -> dict:
     procedure = workflow.stage_record(pathway, Stage.PROCEDURE)
     follow_up = workflow.stage_record(pathway, Stage.FOLLOW_UP) or follow_up_services.new_follow_up(pathway)
     pre = workflow.stage_record(pathway, Stage.PRE_ASSESSMENT)
+    service = ServiceSettings.current()  # printed now, at the discharge, and stored as printed
     return {
+        "service": service,
+        "service_logo": service.logo_data_url(),
         "pathway": pathway,
         "patient": pathway.patient,
         "procedure": procedure,

@@ -89,6 +89,7 @@ class RecoveryView(StageFormView):
 class ObservationSetCreateView(DaySubFormView):
     form_class = ObservationSetForm
     title = "Add an observation set"
+    add_another = True  # level to level / observation to observation without leaving the form
     back_url_name = "pathway:recovery"
     record_permission = roles.RECORD_RECOVERY
 

@@ -136,7 +136,10 @@ def suitability_items(pathway: Pathway, rules: dict, *, full: bool) -> list[Chec
     items.append(
         checklist_item(
             "MDT decision recorded with a radiologist and a spinal surgeon",
-            None if mdt else "No MDT decision is recorded with a radiologist and a spinal surgeon.",
+            None
+            if mdt
+            else "No MDT decision is recorded with a radiologist and a spinal surgeon: record it in the MDT "
+            "section of the suitability assessment.",
         )
     )
     if malignant(pathway) and not suitability.mdt_oncologist.strip():

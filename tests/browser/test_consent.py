@@ -46,6 +46,9 @@ def test_consultant_takes_consent_patient_draws_signature_pdf_downloads(
     # Everything below runs under the Content-Security-Policy: a blocked script would be reported here.
     violations = []
     page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
+    # Page loads from the consent page to the signed consent (issue 16: consent in under 6).
+    loads = []
+    page.on("load", lambda loaded: loads.append(loaded.url))
     response = page.goto(f"{live_server.url}/pathways/{pathway.pk}/consent/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     expect(page.locator("#consent-checklist")).to_contain_text("No consent has been recorded.")
@@ -69,8 +72,15 @@ def test_consultant_takes_consent_patient_draws_signature_pdf_downloads(
     expect(page.get_by_text("Consent draft saved.")).to_be_visible()
 
     page.get_by_role("link", name="Go to signatures").click()
+    # What the patient agrees to is on the screen where they sign: the statement, the levels and
+    # the risks discussed (issue 16).
+    agreed = page.locator("#what-is-agreed")
+    expect(agreed).to_contain_text("no guarantee can be given that a particular person will perform the procedure")
+    expect(agreed).to_contain_text("T12")
+    expect(page.locator("#sign-risks tbody tr")).to_have_count(16)
     canvas = page.locator("#patient-signature-canvas")
     expect(canvas).to_be_visible()
+    canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + 30, box["y"] + 120)
     page.mouse.down()
@@ -86,10 +96,17 @@ def test_consultant_takes_consent_patient_draws_signature_pdf_downloads(
     for x, y in [(90, 30), (150, 140), (240, 40), (380, 100)]:
         page.mouse.move(box["x"] + x, box["y"] + y, steps=8)
     page.mouse.up()
+    # A mistyped clinician password refuses the signing but keeps the patient's drawn signature.
+    page.get_by_label("Your password (to sign as the health professional)").fill("not the password")
+    page.get_by_role("button", name="Sign the consent").click()
+    expect(page.get_by_text("Your password was not accepted; the consent has not been signed.")).to_be_visible()
+    expect(page.get_by_text("Signature kept from the first attempt.")).to_be_visible()
     page.get_by_label("Your password (to sign as the health professional)").fill(PASSWORD)
     page.get_by_role("button", name="Sign the consent").click()
     expect(page.get_by_text("Consent signed. The signed PDF has been stored.")).to_be_visible()
     expect(page.locator("#consent-state")).to_have_text("Signed")
+    # One load of these was the deliberate detour of the refused password above.
+    assert len(loads) - 1 < 6, loads
 
     consent = ConsentRecord.objects.get(pathway=pathway)
     assert consent.signature_method == "drawn" and bytes(consent.patient_signature).startswith(b"\x89PNG")

@@ -60,16 +60,15 @@ def test_checklist_turns_from_unmet_to_met(reference_data, login_page, radiologi
     for n in range(1, 11):
         page.locator(f"#id_odi_{n}").select_option("4")
     page.get_by_role("button", name="Save").click()
+    # The save stays on the stage, with the move on in view (issue 16); it leads to the MRI form.
     expect(page.get_by_text("Suitability assessment saved.")).to_be_visible()
-    _met(page, "Suitability decided by Rita Radiologist (consultant)")
-    _met(page, "Suitability outcome: suitable")
-    _unmet(page, "MRI review not yet recorded.")
-    page.get_by_role("button", name="Move on to MRI review").click()
+    expect(page.get_by_role("heading", name="Suitability assessment", exact=True)).to_be_visible()
+    page.locator("#move-on").get_by_role("button", name="Move on to MRI review").click()
     expect(page.get_by_text("Moved to mri review.")).to_be_visible()
 
     # The imaging request (the diagnostic wait runs from it), then the MRI with one treatable level
     # and one healed one.
-    page.get_by_role("link", name="MRI review").first.click()
+    expect(page.get_by_role("heading", name="MRI review", exact=True)).to_be_visible()
     page.get_by_role("link", name="Record the imaging request").click()
     page.get_by_label("Date the imaging was requested").fill(_day(-3))
     page.get_by_label("Requested by").fill("Dr Carter")
@@ -89,10 +88,13 @@ def test_checklist_turns_from_unmet_to_met(reference_data, login_page, radiologi
     page.get_by_label("Oedema on STIR, row 2").select_option("absent")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("MRI review saved.")).to_be_visible()
+    # A radiologist does not record the pre-assessment: the move on leads to the pathway page.
+    page.locator("#move-on").get_by_role("button", name="Move on to pre-assessment").click()
+    expect(page.get_by_text("Moved to pre-assessment.")).to_be_visible()
+    _met(page, "Suitability decided by Rita Radiologist (consultant)")
+    _met(page, "Suitability outcome: suitable")
     _met(page, "MRI shows an unhealed fracture concordant with the exam at T12")
     expect(page.locator("#planned-levels")).to_have_text("T12")
-    page.get_by_role("button", name="Move on to pre-assessment").click()
-    expect(page.get_by_text("Moved to pre-assessment.")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
     # Pre-assessment by the nurse: first with a stale platelet count and apixaban.
@@ -121,6 +123,7 @@ def test_checklist_turns_from_unmet_to_met(reference_data, login_page, radiologi
     page.get_by_label("Escort and overnight carer confirmed").check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Pre-assessment saved.")).to_be_visible()
+    page.get_by_role("link", name=f"Pathway {pathway.pk}").click()
     _met(page, "Haemoglobin 128")
     _unmet(page, "Platelets sample is 35 days old on the planned date (valid for 28 days).")
     _unmet(page, "Transport home is not arranged.")
@@ -134,6 +137,7 @@ def test_checklist_turns_from_unmet_to_met(reference_data, login_page, radiologi
     page.get_by_label("Transport home arranged").check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Pre-assessment saved.")).to_be_visible()
+    page.get_by_role("link", name=f"Pathway {pathway.pk}").click()
     _met(page, "Platelets 210")
     _met(page, "Transport home arranged")
     _met(page, "Procedure planned for")

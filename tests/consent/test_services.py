@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from consent import selectors, services
+from consent import selectors, services, signatures
 from consent.models import ConsentRecord, ConsentWithdrawal, ExplainedRisk, Leaflet, Risk
 from pathway.models import ExitState, Stage
 from tests.factories import PASSWORD, ConsentConfirmationFactory, ConsentRecordFactory, _png_signature
@@ -148,7 +148,7 @@ def test_paper_signature_scan_types(ready_pathway, consultant, name, content, ok
 
 def test_signature_data_url_must_be_a_non_blank_png():
     good = "data:image/png;base64," + base64.b64encode(_png_signature()).decode()
-    assert services.png_from_data_url(good).startswith(b"\x89PNG")
+    assert signatures.png_from_data_url(good).startswith(b"\x89PNG")
     import io
 
     from PIL import Image
@@ -157,9 +157,9 @@ def test_signature_data_url_must_be_a_non_blank_png():
     Image.new("RGBA", (300, 100), (0, 0, 0, 0)).save(out, format="PNG")
     for bad in ("", "data:image/gif;base64,AAAA", "data:image/png;base64,@@@", good.replace("iVBOR", "AAAAA")):
         with pytest.raises(ValueError):
-            services.png_from_data_url(bad)
+            signatures.png_from_data_url(bad)
     with pytest.raises(ValueError):
-        services.png_from_data_url("data:image/png;base64," + base64.b64encode(out.getvalue()).decode())
+        signatures.png_from_data_url("data:image/png;base64," + base64.b64encode(out.getvalue()).decode())
 
 
 # --- confirmation: who and when ----------------------------------------------------------------------
@@ -309,3 +309,40 @@ def test_new_consent_refused_while_a_signed_one_is_in_force(ready_pathway, consu
     ConsentRecordFactory(pathway=ready_pathway, signed=True)
     with pytest.raises(services.ConsentError, match="withdraw it first"):
         services.start_consent(acting_user=consultant, pathway=ready_pathway)
+
+
+KEYBOARD_REFUSAL = "To sign with the keyboard the patient types their full name and ticks the statement above it."
+WITNESS_REFUSAL = (
+    "The witness's name is needed, with their drawn signature or their tick that they saw the patient indicate "
+    "consent, when the patient cannot sign."
+)
+
+
+@pytest.mark.parametrize(
+    ("signature", "refusal"),
+    [
+        (services.Signature(method="typed", typed_name="Ann Example", attested=False), KEYBOARD_REFUSAL),
+        (services.Signature(method="typed", typed_name="  ", attested=True), KEYBOARD_REFUSAL),
+        (services.Signature(method="witness", witness_name="Ward sister", witness_attested=False), WITNESS_REFUSAL),
+        (services.Signature(method="witness", witness_name="", witness_attested=True), WITNESS_REFUSAL),
+        (services.Signature(method="typed", typed_name="Ann Example", attested=True), None),
+        (services.Signature(method="witness", witness_name="Ward sister", witness_attested=True), None),
+    ],
+)
+def test_keyboard_routes_to_a_signature(ready_pathway, consultant, signature, refusal):
+    """A patient (or witness) who cannot use a pointer signs with the keyboard (issue 16)."""
+    consent = _complete_draft(ready_pathway, consultant)
+    version = consent.version
+    sign = lambda: services.sign_consent(  # noqa: E731
+        acting_user=consultant, consent=consent, expected_version=version, signature=signature, password=PASSWORD
+    )
+    if refusal:
+        with pytest.raises(services.ConsentError) as exc:
+            sign()
+        assert exc.value.reasons == [refusal]
+        assert not ConsentRecord.objects.get(pk=consent.pk).is_signed
+    else:
+        signed = sign()
+        assert signed.is_signed and signed.signature_method == signature.method
+        assert signed.patient_typed_name == ("Ann Example" if signature.method == "typed" else "")
+        assert signed.witness_signature is None

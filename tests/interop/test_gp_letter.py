@@ -13,7 +13,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from interop.models import GpLetter
-from pathway.models import PatientAccess
+from pathway.models import PatientAccess, ServiceSettings
 from pathway.recovery.discharge_sheet import restart_plan
 from tests.interop.helpers import build
 
@@ -82,3 +82,23 @@ def test_before_the_discharge_there_is_no_letter(reference_data, nurse, consulta
     response = client_for(nurse).get(reverse("interop:gp_letter", args=[pathway.pk]))
     assert response.status_code == 404
     assert not GpLetter.objects.exists()
+
+
+def test_the_letter_carries_the_trusts_details_as_they_stood_at_the_discharge(reference_data, nurse, consultant):
+    """Issue 16: the service settings (trust, unit, address, day and night numbers) on the letter
+    too; without them the letter still says which service wrote it."""
+    ServiceSettings.objects.create(
+        trust_name="Northtown Hospitals NHS Trust",
+        unit_name="Interventional Radiology Day Unit",
+        address="Level 2, Northtown General Hospital\nHospital Road\nNorthtown NT1 2AB",
+        day_phone="01632 960 111",
+        night_phone="01632 960 999",
+    )
+    text = _text(GpLetter.objects.get(pathway=build("follow_up", nurse=nurse, consultant=consultant)))
+    assert text.startswith("Northtown Hospitals NHS Trust Interventional Radiology Day Unit")
+    assert "Hospital Road" in text
+    assert "Interventional Radiology Day Unit, Northtown Hospitals NHS Trust. Pathway" in text
+    assert "01632 960 111 (working hours); 01632 960 999 (out of hours)" in text
+    ServiceSettings.objects.all().delete()
+    plain = _text(GpLetter.objects.get(pathway=build("follow_up", nurse=nurse, consultant=consultant)))
+    assert "Interventional radiology vertebroplasty service. Pathway" in plain and "01632" not in plain

@@ -4,11 +4,14 @@ nothing (design.md 9)."""
 from __future__ import annotations
 
 import hashlib
+import io
+import re
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
-from pathway.models import DischargeSheet, Stage
+from pathway.models import DischargeSheet, ServiceSettings, Stage
 from pathway.recovery import services as recovery_services
 from tests.factories import ObservationSetFactory, ProcedureFactory, RecoveryFactory
 
@@ -52,3 +55,23 @@ def test_before_the_discharge_the_sheet_is_printed_but_not_stored(reference_data
     response = client_for(nurse).get(reverse("pathway:discharge_sheet", args=[procedure.pathway.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
     assert not DischargeSheet.objects.exists()
+
+
+def test_the_sheet_names_the_trust_and_the_unit_phone_numbers_on_one_page(reference_data, nurse, consultant):
+    ServiceSettings.objects.create(
+        trust_name="Northtown Hospitals NHS Trust",
+        unit_name="Interventional Radiology Day Unit",
+        address="Northtown General Hospital\nNorthtown NT1 2AB",
+        day_phone="01632 960 111",
+        night_phone="01632 960 999",
+    )
+    pathway = _discharged(nurse, consultant)
+    with DischargeSheet.objects.get(recovery__pathway=pathway).file.open("rb") as handle:
+        content = handle.read()
+    reader = PdfReader(io.BytesIO(content))
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    assert "Northtown Hospitals NHS Trust" in text
+    assert "01632 960 111" in text and "01632 960 999" in text
+    assert "Interventional Radiology Day Unit, Monday to Friday, 8am to 6pm" in text
+    # No near-empty second page: the sheet without medicines to restart fits one A4 page.
+    assert len(reader.pages) == 1

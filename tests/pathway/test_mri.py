@@ -18,6 +18,10 @@ from tests.pathway.preprocedure_helpers import TODAY, update
 from tests.pathway.preprocedure_payloads import url
 
 pytestmark = pytest.mark.django_db
+NO_MDT = (
+    "No MDT decision is recorded with a radiologist and a spinal surgeon: record it in the MDT section of the "
+    "suitability assessment."
+)
 
 FUTURE = payload.day(3)
 
@@ -125,11 +129,11 @@ G2_CASES = [
     ("severe collapse", {"finding": {"height_loss_pct": Decimal("70")}},
      ["Relative contraindication without a written justification: severe collapse at T12 (30% height remaining)."]),
     ("no MDT date", {"suitability": {"mdt_on": None}},
-     ["No MDT decision is recorded with a radiologist and a spinal surgeon."]),
+     [NO_MDT]),
     ("no spinal surgeon", {"suitability": {"mdt_spinal_surgeon": ""}},
-     ["No MDT decision is recorded with a radiologist and a spinal surgeon."]),
+     [NO_MDT]),
     ("no MDT radiologist", {"suitability": {"mdt_radiologist": ""}},
-     ["No MDT decision is recorded with a radiologist and a spinal surgeon."]),
+     [NO_MDT]),
     ("metastatic without oncologist", {"pathway_fields": {"aetiology": "metastatic"}},
      ["Malignant disease: the MDT decision needs an oncologist."]),
     ("suspicious MRI without oncologist", {"finding": {"malignancy_features": "suspicious"}},

@@ -29,3 +29,21 @@ def test_ready_for_procedure_checklist_only_before_the_procedure(
     html = response.content.decode()
     assert ("Suitability assessment not yet recorded" in html) == shows_checklist
     assert note in html
+
+
+def test_change_history_names_each_field_with_old_and_new_values_who_and_when(consultant, client_for):
+    """Issue 16: a history row says what changed, from what to what, by whom and when."""
+    pathway = PathwayFactory(priority="routine")
+    pathway.priority = "urgent"
+    pathway._history_user = consultant
+    pathway.version += 1
+    pathway.save()
+    patient = pathway.patient
+    patient.family_name = "Newname"
+    patient.save()
+    response = client_for(consultant).get(reverse("pathway:detail", args=[pathway.pk]))
+    html = response.content.decode()
+    assert "<strong>Priority</strong>: Routine <span aria-label=\"changed to\">→</span> Urgent" in html
+    assert "<strong>Family name</strong>:" in html and "Newname" in html
+    assert consultant.display_name in html
+    assert "<strong>Version</strong>" not in html  # bookkeeping fields are left out
