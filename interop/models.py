@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from pathway.core.models import Pathway, ReferrerType
+from pathway.core.models import Pathway, ReferrerType, StoredDocument
 from pathway.core.querysets import NoHardDeleteQuerySet
 
 
@@ -79,25 +79,19 @@ class InboundReferral(models.Model):
         raise PermissionDenied("Received referrals are kept with their pathways.")
 
 
-class GpLetter(models.Model):
+class GpLetter(StoredDocument):
     """The letter to the GP as rendered at the discharge, stored with its SHA-256 and served as
     stored (design.md 9: reading never writes; the document is made when its event happens)."""
 
     pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="gp_letters")
     file = models.FileField(upload_to="gp-letter/%Y/%m/")
-    sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
-    rendered_at = models.DateTimeField(default=timezone.now)
-    rendered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     objects = NoHardDeleteQuerySet.as_manager()
+    never_deleted_message = "Stored GP letters are never deleted."
 
-    class Meta:
-        ordering = ["rendered_at", "id"]
+    class Meta(StoredDocument.Meta):
         verbose_name = "GP letter"
 
     def __str__(self) -> str:
         return f"GP letter of pathway {self.pathway_id} ({self.rendered_at:%Y-%m-%d %H:%M})"
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied("Stored GP letters are never deleted.")

@@ -578,3 +578,21 @@ class FormSubmission(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Form submissions are kept with the rows they created.")
+
+
+class StoredDocument(models.Model):
+    """A document rendered when its event happens, stored with its SHA-256 and served as stored
+    (design.md 9: reading never writes). Each subclass adds its owner and its `file` (upload folder)."""
+
+    sha256 = models.CharField(max_length=64)
+    rendered_at = models.DateTimeField(default=timezone.now)
+    rendered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    never_deleted_message = "Stored documents are never deleted."
+
+    class Meta:
+        abstract = True
+        ordering = ["rendered_at", "id"]
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(self.never_deleted_message)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from pathway.core.models import (
     ClinicalRecord,
     LegChecks,
     Pathway,
+    StoredDocument,
     check_choices,
     decimal_range,
     int_range,
@@ -325,23 +325,15 @@ class AntithromboticMedicine(ClinicalRecord):
             raise ValidationError({"other_drug_name": "Name the drug."})
 
 
-class MedicinesLetter(models.Model):
+class MedicinesLetter(StoredDocument):
     """The patient's "your medicines before the procedure" letter, rendered when the pre-assessment
     is saved, stored with its SHA-256 and served as stored (design.md 9: reads never write)."""
 
     pre_assessment = models.ForeignKey(PreAssessment, on_delete=models.PROTECT, related_name="medicines_letters")
     file = models.FileField(upload_to="medicines/%Y/%m/")
-    sha256 = models.CharField(max_length=64)
-    rendered_at = models.DateTimeField(default=timezone.now)
-    rendered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     objects = NoHardDeleteQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["rendered_at", "id"]
+    never_deleted_message = "Stored medicines letters are never deleted."
 
     def __str__(self) -> str:
         return f"Medicines letter of pathway {self.pre_assessment.pathway_id} ({self.rendered_at:%Y-%m-%d %H:%M})"
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied("Stored medicines letters are never deleted.")

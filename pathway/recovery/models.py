@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -17,6 +17,7 @@ from pathway.core.models import (
     ClinicalRecord,
     LegChecks,
     Pathway,
+    StoredDocument,
     decimal_range,
     int_range,
 )
@@ -295,23 +296,15 @@ class Escalation(ClinicalRecord):
             raise ValidationError(errors)
 
 
-class DischargeSheet(models.Model):
+class DischargeSheet(StoredDocument):
     """The discharge advice sheet as printed at the discharge, stored with its SHA-256 and served as
     stored (design.md 9: reading never writes; the document is made when its event happens)."""
 
     recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="discharge_sheets")
     file = models.FileField(upload_to="discharge/%Y/%m/")
-    sha256 = models.CharField(max_length=64)
-    rendered_at = models.DateTimeField(default=timezone.now)
-    rendered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     objects = NoHardDeleteQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["rendered_at", "id"]
+    never_deleted_message = "Stored discharge sheets are never deleted."
 
     def __str__(self) -> str:
         return f"Discharge sheet of pathway {self.recovery.pathway_id} ({self.rendered_at:%Y-%m-%d %H:%M})"
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied("Stored discharge sheets are never deleted.")
