@@ -13,6 +13,10 @@ class ConsentConfig(AppConfig):
 
         providers.register_consent(ConsentRecordFacts())
 
+        from consent.documents import consent_documents
+
+        providers.register_documents(consent_documents)
+
         from consent.state import fill_consent_state
         from pathway.core import state
 

@@ -117,8 +117,8 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
         levels = list(planned)
         if state == "reconsent":
             # Signed for other levels than now planned: the MRI review changed them afterwards.
-            other = next(v for v in ("L2", "T10", "L3") if v not in planned)
-            levels = planned[:-1] if len(planned) > 1 else [other]
+            # One planned level: signed for a neighbouring one instead (at most one of these is planned).
+            levels = planned[:-1] if len(planned) > 1 else [next(v for v in ("L2", "T10", "L3") if v not in planned)]
         form4 = concern and rng.random() < 0.6
         consent_day = min(plan.stage_dates.get(Stage.CONSENT, builder.today), builder.today)
         signed_at = _at(consent_day, rng.randint(9, 16), rng.choice([0, 15, 30, 45])) if state != "draft" else None

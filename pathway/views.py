@@ -17,7 +17,7 @@ from django.views.generic import FormView, TemplateView
 from accounts import roles
 from accounts.kept_entries import KeptEntriesMixin
 from pathway import selectors, workflow
-from pathway.core import access_log, submissions
+from pathway.core import access_log, providers, submissions
 from pathway.core import services as core_services
 from pathway.core.choices import Stage
 from pathway.core.forms import AdvanceForm, CloseForm, PatientForm, PatientSearchForm, ReasonForm, ReturnForm
@@ -196,6 +196,7 @@ class PathwayDetailView(PermissionRequiredMixin, PathwayMixin, TemplateView):
             if pathway.is_open and pathway.stage.index <= Stage.PROCEDURE.index
             else None,
             transitions=selectors.transitions_for(pathway=pathway),
+            documents=providers.documents(pathway),
             history=selectors.history_for(pathway=pathway),
             can_advance=workflow.can_advance(user, pathway),
             can_override=workflow.can_override(user),

@@ -8,6 +8,8 @@ answers when Django starts (consent.apps.ConsentConfig.ready -> register_consent
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
@@ -68,3 +70,35 @@ def register_discharge_handler(handler) -> None:
 
 def discharge_handlers() -> tuple:
     return tuple(_discharge_handlers)
+
+
+# --- the documents of a pathway ---------------------------------------------------------------------
+# The pathway page lists every stored document of the pathway and its record for other systems. The
+# documents belong to several apps (the medicines letter and discharge sheet here, the consent PDFs in
+# consent, the GP letter and the FHIR record in interop); each app registers a function listing its own.
+
+
+@dataclass(frozen=True)
+class DocumentLink:
+    """One document of a pathway, as its page links to it. `made_at` is None for a record that is
+    produced when it is read (the FHIR export), which is listed last."""
+
+    title: str
+    url: str
+    made_at: datetime | None = None
+    note: str = ""
+
+
+_document_providers: list = []
+
+
+def register_documents(provider) -> None:
+    """`provider(pathway) -> Iterable[DocumentLink]`; reads only. Idempotent."""
+    if provider not in _document_providers:
+        _document_providers.append(provider)
+
+
+def documents(pathway: Pathway) -> list[DocumentLink]:
+    """Every registered document of the pathway, oldest first, then the records made on reading."""
+    links = [link for provider in _document_providers for link in provider(pathway)]
+    return sorted(links, key=lambda link: (link.made_at is None, link.made_at or datetime.min.replace(tzinfo=UTC)))
