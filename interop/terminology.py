@@ -85,6 +85,9 @@ CONSENT_DOCUMENT = (LOINC, "59284-0", "Consent Document")
 # Text-only concepts (no code confirmed, see the module's docstring).
 PROCEDURE_TEXT = "Percutaneous vertebroplasty"
 ODI_TEXT = "Oswestry Disability Index score"
+# No code confirmed for the Roland-Morris Disability Questionnaire total either: sent as text, the
+# count of the 24 statements the patient ticks (domain.md 8.2 [R76]).
+RMDQ_TEXT = "Roland-Morris Disability Questionnaire score"
 
 # ACVPU letters as this service records them (domain.md 7.2, NEWS2 chart) -> their names.
 ACVPU_NAMES = {"A": "Alert", "C": "New confusion", "V": "Voice", "P": "Pain", "U": "Unresponsive"}

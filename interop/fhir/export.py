@@ -143,7 +143,7 @@ def resources_of(out: Collector, pathway: Pathway) -> None:
     resources.episode_of_care(out, pathway, subject, referral)
     suitability = _one(pathway, "suitability")
     if suitability is not None:
-        observations.baseline_pain(out, suitability, subject)
+        observations.baseline(out, suitability, subject)
     for record in pathway.fhir_consents:
         resources.consent(out, pathway, record, subject)
     procedure = _one(pathway, "procedure")

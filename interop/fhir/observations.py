@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from interop import terminology as t
 from interop.fhir.collector import Collector, day, instant, number, resource_id
-from pathway.outcomes import ODI_SECTIONS
+from pathway.outcomes import ODI_SECTIONS, DisabilityInstrument
 
 VITAL = t.category("vital-signs", "Vital Signs")
 SURVEY = t.category("survey", "Survey")
@@ -151,76 +151,114 @@ def _bp_components(obs) -> list[dict]:
     return components
 
 
-def baseline_pain(out: Collector, suitability, subject: dict) -> dict | None:
-    if suitability.pain_score is None:
-        return None
-    return _observation(
-        out,
-        resource_id("suitability", suitability.pk, "pain"),
-        code=t.concept(t.PAIN_NRS, "Pain at assessment (baseline)"),
-        category=SURVEY,
-        subject=subject,
-        when=day(suitability.assessed_on),
-        valueInteger=suitability.pain_score,
-    )
-
-
-def follow_up(out: Collector, record, subject: dict) -> list[dict]:
-    """The 4-week review (domain.md 8): pain at rest and on activity, and the ODI answers with its score."""
-    if record.reviewed_on is None:
-        return []
-    when = day(record.reviewed_on)
+def _pain_pair(out: Collector, record, prefix: str, label: str, rest, activity, subject: dict, when: str) -> list:
+    """Pain at rest and on activity, recorded separately (domain.md 8.2)."""
     made = []
-    for part, label, value in (
-        ("pain-rest", "Pain at rest", record.pain_rest),
-        ("pain-activity", "Pain on activity", record.pain_activity),
-    ):
+    for part, what, value in (("pain-rest", "at rest", rest), ("pain-activity", "on activity", activity)):
         if value is not None:
             made.append(
                 _observation(
                     out,
-                    resource_id("follow-up", record.pk, part),
-                    code=t.concept(t.PAIN_NRS, label),
+                    resource_id(prefix, record.pk, part),
+                    code=t.concept(t.PAIN_NRS, f"Pain {what}{label}"),
                     category=SURVEY,
                     subject=subject,
                     when=when,
                     valueInteger=value,
                 )
             )
-    answers = record.odi_answers
-    if any(a is not None for a in answers):
-        response = out.add(
-            {
-                "resourceType": "QuestionnaireResponse",
-                "id": resource_id("follow-up", record.pk, "odi"),
-                "meta": t.meta("QuestionnaireResponse"),
-                "status": "completed",
-                "subject": subject,
-                "authored": when,
-                "item": [
-                    {
-                        "linkId": f"odi-{n}",
-                        "text": ODI_SECTIONS[n - 1],
-                        "answer": [{"valueInteger": answer}],
-                    }
-                    for n, answer in enumerate(answers, 1)
-                    if answer is not None
-                ],
-            }
-        )
-        made.append(response)
-        odi = record.odi
-        if odi is not None:
-            made.append(
-                _observation(
-                    out,
-                    resource_id("follow-up", record.pk, "odi-score"),
-                    code=t.text_concept(t.ODI_TEXT),
-                    category=SURVEY,
-                    subject=subject,
-                    when=when,
-                    valueQuantity=_quantity(odi.percent, "%", "%"),
-                    derivedFrom=[out.ref("QuestionnaireResponse", response["id"])],
-                )
-            )
     return made
+
+
+def _disability(out: Collector, record, prefix: str, label: str, subject: dict, when: str) -> list:
+    """The disability questionnaire of the record (pathway.outcomes.DisabilityScores): the ODI answers
+    as a QuestionnaireResponse with its score as an Observation derived from it, or the RMDQ count."""
+    if record.disability_instrument == DisabilityInstrument.RMDQ:
+        if record.rmdq_score is None:
+            return []
+        return [
+            _observation(
+                out,
+                resource_id(prefix, record.pk, "rmdq-score"),
+                code=t.text_concept(f"{t.RMDQ_TEXT}{label}"),
+                category=SURVEY,
+                subject=subject,
+                when=when,
+                valueQuantity=_quantity(record.rmdq_score, "{score}", "{score}"),
+            )
+        ]
+    answers = record.odi_answers
+    if all(a is None for a in answers):
+        return []
+    response = out.add(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "id": resource_id(prefix, record.pk, "odi"),
+            "meta": t.meta("QuestionnaireResponse"),
+            "status": "completed",
+            "subject": subject,
+            "authored": when,
+            "item": [
+                {"linkId": f"odi-{n}", "text": ODI_SECTIONS[n - 1], "answer": [{"valueInteger": answer}]}
+                for n, answer in enumerate(answers, 1)
+                if answer is not None
+            ],
+        }
+    )
+    made = [response]
+    odi = record.odi
+    if odi is not None:
+        made.append(
+            _observation(
+                out,
+                resource_id(prefix, record.pk, "odi-score"),
+                code=t.text_concept(f"{t.ODI_TEXT}{label}"),
+                category=SURVEY,
+                subject=subject,
+                when=when,
+                valueQuantity=_quantity(odi.percent, "%", "%"),
+                derivedFrom=[out.ref("QuestionnaireResponse", response["id"])],
+            )
+        )
+    return made
+
+
+def baseline(out: Collector, suitability, subject: dict) -> list[dict]:
+    """The outcome baseline at the suitability assessment (domain.md 8.2): the pain score of the
+    assessment, pain at rest and on activity, and the disability questionnaire."""
+    when = day(suitability.assessed_on)
+    made = []
+    if suitability.pain_score is not None:
+        made.append(
+            _observation(
+                out,
+                resource_id("suitability", suitability.pk, "pain"),
+                code=t.concept(t.PAIN_NRS, "Pain at assessment (baseline)"),
+                category=SURVEY,
+                subject=subject,
+                when=when,
+                valueInteger=suitability.pain_score,
+            )
+        )
+    label = " (baseline)"
+    made += _pain_pair(
+        out,
+        suitability,
+        "suitability",
+        label,
+        suitability.baseline_pain_rest,
+        suitability.baseline_pain_activity,
+        subject,
+        when,
+    )
+    return made + _disability(out, suitability, "suitability", label, subject, when)
+
+
+def follow_up(out: Collector, record, subject: dict) -> list[dict]:
+    """The 4-week review (domain.md 8): pain at rest and on activity, and the disability questionnaire
+    of the baseline (the ODI answers with its score, or the RMDQ count)."""
+    if record.reviewed_on is None:
+        return []
+    when = day(record.reviewed_on)
+    made = _pain_pair(out, record, "follow-up", "", record.pain_rest, record.pain_activity, subject, when)
+    return made + _disability(out, record, "follow-up", "", subject, when)

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from interop import terminology as t
 from interop import tokens
+from interop.fhir.collector import resource_id
 from interop.fhir.export import pathway_bundle
 from pathway.models import PatientAccess
 from tests.conftest import make_named_user
@@ -52,12 +53,20 @@ def at(built, settings):
 EXPECTED = {
     "referral": set(),
     "suitability": set(),
-    "mri": {"Observation"},
-    "pre_assessment": {"Observation"},
-    "consent": {"Observation"},
-    "procedure": {"Observation", "Consent", "DocumentReference", "Practitioner"},
-    "recovery": {"Observation", "Consent", "DocumentReference", "Practitioner", "Procedure"},
-    "follow_up": {"Observation", "Consent", "DocumentReference", "Practitioner", "Procedure", "AdverseEvent"},
+    "mri": {"Observation", "QuestionnaireResponse"},  # the baseline ODI at suitability
+    "pre_assessment": {"Observation", "QuestionnaireResponse"},
+    "consent": {"Observation", "QuestionnaireResponse"},
+    "procedure": {"Observation", "QuestionnaireResponse", "Consent", "DocumentReference", "Practitioner"},
+    "recovery": {"Observation", "QuestionnaireResponse", "Consent", "DocumentReference", "Practitioner", "Procedure"},
+    "follow_up": {
+        "Observation",
+        "QuestionnaireResponse",
+        "Consent",
+        "DocumentReference",
+        "Practitioner",
+        "Procedure",
+        "AdverseEvent",
+    },
     "completed": {
         "Observation",
         "Consent",
@@ -67,8 +76,8 @@ EXPECTED = {
         "AdverseEvent",
         "QuestionnaireResponse",
     },
-    "closed_not_suitable": {"Observation"},
-    "consent_withdrawn": {"Observation", "Consent", "DocumentReference", "Practitioner"},
+    "closed_not_suitable": {"Observation", "QuestionnaireResponse"},
+    "consent_withdrawn": {"Observation", "QuestionnaireResponse", "Consent", "DocumentReference", "Practitioner"},
 }
 
 
@@ -147,7 +156,8 @@ def test_each_observation_set_gives_every_vital_sign_and_the_news2_total(at):
         assert codes.count(code) == 2, code  # two observation sets
     assert codes.count("1104051000000101") == 2  # NEWS2 totals
     assert codes.count("3151-8") == 1  # oxygen flow, only for the set on oxygen
-    news2 = [o for o in of_type(document, "Observation") if o["code"]["coding"][0]["code"] == "1104051000000101"]
+    coded = [o for o in of_type(document, "Observation") if "coding" in o["code"]]
+    news2 = [o for o in coded if o["code"]["coding"][0]["code"] == "1104051000000101"]
     sets = list(pathway.recovery.observations.order_by("taken_at", "id"))
     assert [o["valueInteger"] for o in news2] == [s.news2.total for s in sets]
 
@@ -165,10 +175,46 @@ def test_the_discharge_documents_are_in_the_export(at):
 def test_the_follow_up_sends_the_odi_as_a_questionnaire_response_and_its_score(at):
     pathway = at("completed")
     document = pathway_bundle(pathway.pk)
-    response = of_type(document, "QuestionnaireResponse")[0]
+    odi_id = resource_id("follow-up", pathway.follow_up.pk, "odi")
+    response = [r for r in of_type(document, "QuestionnaireResponse") if r["id"] == odi_id][0]
     assert [i["linkId"] for i in response["item"]] == [f"odi-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 9, 10)]
     score = [o for o in of_type(document, "Observation") if o["code"].get("text") == t.ODI_TEXT][0]
     assert score["valueQuantity"]["value"] == float(pathway.follow_up.odi.percent)
+    assert score["derivedFrom"] == [{"reference": f"urn:uuid:{response['id']}"}]
+
+
+def _texts(document) -> dict:
+    return {o["code"].get("text"): o for o in of_type(document, "Observation")}
+
+
+def test_the_baseline_at_suitability_sends_rest_and_activity_pain_and_the_odi(at):
+    pathway = at("completed")
+    suitability = pathway.suitability
+    document = pathway_bundle(pathway.pk)
+    texts = _texts(document)
+    assert texts["Pain at rest (baseline)"]["valueInteger"] == suitability.baseline_pain_rest
+    assert texts["Pain on activity (baseline)"]["valueInteger"] == suitability.baseline_pain_activity
+    assert texts["Pain at assessment (baseline)"]["valueInteger"] == suitability.pain_score
+    baseline = texts[f"{t.ODI_TEXT} (baseline)"]
+    assert baseline["valueQuantity"]["value"] == float(suitability.odi.percent)
+    assert baseline["effectiveDateTime"] == suitability.assessed_on.isoformat()
+    # the follow-up's pain and ODI are separate observations, dated at the review
+    assert texts["Pain at rest"]["valueInteger"] == pathway.follow_up.pain_rest
+    assert len(of_type(document, "QuestionnaireResponse")) == 2
+
+
+def test_an_rmdq_baseline_and_review_are_sent_as_their_counts(reference_data, nurse, consultant):
+    pathway = build("completed", nurse=nurse, consultant=consultant)
+    type(pathway.suitability).objects.filter(pk=pathway.suitability.pk).update(
+        disability_instrument="rmdq", rmdq_score=17
+    )
+    type(pathway.follow_up).objects.filter(pk=pathway.follow_up.pk).update(disability_instrument="rmdq", rmdq_score=9)
+    document = pathway_bundle(pathway.pk)
+    check_bundle(document)
+    texts = _texts(document)
+    assert texts[f"{t.RMDQ_TEXT} (baseline)"]["valueQuantity"]["value"] == 17
+    assert texts[t.RMDQ_TEXT]["valueQuantity"]["value"] == 9
+    assert of_type(document, "QuestionnaireResponse") == []
 
 
 @pytest.mark.parametrize("role", ["consultant", "radiologist", "nurse", "manager"])
