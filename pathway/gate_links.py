@@ -88,22 +88,37 @@ def _recovery_owners(pathway: Pathway) -> dict[str, _Owner]:
     return owners
 
 
-def _owners(pathway: Pathway) -> dict[str, _Owner]:
+def _owners(pathway: Pathway, wanted: set[str]) -> dict[str, _Owner]:
+    """The owner of each reason in `wanted`, asking the item builders in pathway order and stopping
+    once every wanted reason has one. Builders of stages the pathway has not reached are not asked:
+    their forms cannot be filled in yet, so their reasons are shown without a link either way; after
+    the procedure, the pre-procedure builders are not asked either (their gates are behind it)."""
     rules = rule_values()
     owners: dict[str, _Owner] = {}
     builders = (
-        (Stage.SUITABILITY, lambda: suitability_items(pathway, rules, full=True)),
-        (Stage.MRI, lambda: mri_items(pathway)),
-        (Stage.PRE_ASSESSMENT, lambda: pre_assessment_items(pathway, rules, on_the_day=True)),
-        (Stage.PRE_ASSESSMENT, lambda: pre_assessment_items(pathway, rules, on_the_day=False)),
+        (
+            Stage.SUITABILITY,
+            lambda: {t: _Owner(Stage.SUITABILITY) for t in _unmet(suitability_items(pathway, rules, full=True))},
+        ),
+        (Stage.MRI, lambda: {t: _Owner(Stage.MRI) for t in _unmet(mri_items(pathway))}),
+        (
+            Stage.PRE_ASSESSMENT,
+            lambda: {
+                t: _Owner(Stage.PRE_ASSESSMENT)
+                for on_the_day in (True, False)
+                for t in _unmet(pre_assessment_items(pathway, rules, on_the_day=on_the_day))
+            },
+        ),
+        (Stage.CONSENT, lambda: _consent_owners(pathway)),
+        (Stage.RECOVERY, lambda: _recovery_owners(pathway)),
     )
+    after_procedure = pathway.stage.index > Stage.PROCEDURE.index
     for stage, build in builders:
-        for text in _unmet(build()):
-            owners.setdefault(text, _Owner(stage))
-    for text, owner in _consent_owners(pathway).items():
-        owners.setdefault(text, owner)
-    if pathway.stage.index >= Stage.RECOVERY.index:
-        for text, owner in _recovery_owners(pathway).items():
+        if wanted <= owners.keys() or stage.index > pathway.stage.index:
+            break
+        if after_procedure and stage.index < Stage.PROCEDURE.index:
+            continue  # readiness for a procedure already done: its gates are behind the pathway
+        for text, owner in build().items():
             owners.setdefault(text, owner)
     return owners
 
@@ -114,7 +129,7 @@ def link_reasons(pathway: Pathway, reasons) -> list[LinkedReason]:
     reason names."""
     if not reasons:
         return []
-    owners = _owners(pathway)
+    owners = _owners(pathway, {str(reason) for reason in reasons})
     by_missing = {f"{stage.label} not yet recorded.": _Owner(stage) for stage in Stage}
     linked = []
     for reason in reasons:
