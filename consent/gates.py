@@ -15,6 +15,7 @@ from pathway.core.gating import (
     CONSENT_CONFIRMED_LABEL,
     ChecklistItem,
     Reason,
+    once_per_page,
 )
 
 
@@ -133,6 +134,7 @@ def sign_refusals(pathway, consent) -> list[Reason]:
     return [item.reason for item in record_items(pathway, consent, planned) if not item.met]
 
 
+@once_per_page
 def consent_items(pathway) -> list[ChecklistItem]:
     """The consent items of the ready-for-procedure checklist."""
     consent = selectors.current_consent(pathway)

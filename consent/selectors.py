@@ -26,6 +26,7 @@ from consent.models import (
     sort_levels,
 )
 from pathway import selectors as pathway_selectors
+from pathway.core.gating import once_per_page
 from pathway.models import Pathway, rule_values
 
 VIEW_CONSENT = "consent.view_consentrecord"
@@ -37,6 +38,7 @@ def _consents(pathway: Pathway) -> QuerySet[ConsentRecord]:
     )
 
 
+@once_per_page
 def current_consent(pathway: Pathway) -> ConsentRecord | None:
     """The pathway's current consent: the latest one not superseded by a newer one, or None."""
     if pathway.pk is None:

@@ -17,7 +17,7 @@ from django.views.generic import FormView, TemplateView
 from accounts import roles
 from accounts.kept_entries import KeptEntriesMixin
 from pathway import selectors, workflow
-from pathway.core import access_log, providers, submissions
+from pathway.core import access_log, gating, providers, submissions
 from pathway.core import services as core_services
 from pathway.core.choices import Stage
 from pathway.core.forms import AdvanceForm, CloseForm, PatientForm, PatientSearchForm, ReasonForm, ReturnForm
@@ -181,6 +181,11 @@ class PathwayListView(PermissionRequiredMixin, TemplateView):
 class PathwayDetailView(PermissionRequiredMixin, PathwayMixin, TemplateView):
     permission_required = "pathway.view_pathway"
     template_name = "pathway/pathway_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        # A read: the consent and the checklist are judged once for the whole page (gating.page_reads).
+        with gating.page_reads():
+            return super().get(request, *args, **kwargs).render()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

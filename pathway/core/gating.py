@@ -4,6 +4,10 @@ stage's saved record. Every stage's gates (pathway/<stage>/gates.py) speak it; w
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -42,6 +46,42 @@ class GateClosed(WorkflowError):
 class StaleState(WorkflowError):
     """The pathway is no longer in the state the user saw (moved, closed or changed by someone, or by
     the same user's first click): nothing was changed."""
+
+
+# --- one page, one judgement ------------------------------------------------------------------------
+# A page showing a pathway asks the same questions several times (the timeline, the next gate, the
+# ready-for-procedure checklist and the gate links each judge the consent and the checklist). Inside
+# `page_reads()` (a read-only view, for the length of one request) each such question is answered once
+# per pathway; outside it (every write, every service) nothing is remembered.
+
+_page_memo: ContextVar[dict | None] = ContextVar("pathway_page_memo", default=None)
+
+
+@contextmanager
+def page_reads() -> Iterator[None]:
+    token = _page_memo.set({})
+    try:
+        yield
+    finally:
+        _page_memo.reset(token)
+
+
+def once_per_page(func):
+    """Answer `func(pathway)` once per pathway inside `page_reads()`; a list answer is handed out as
+    a fresh copy each time, so no caller can change what the next one reads."""
+
+    @functools.wraps(func)
+    def wrapper(pathway):
+        memo = _page_memo.get()
+        if memo is None or pathway.pk is None:
+            return func(pathway)
+        key = (func.__module__, func.__qualname__, pathway.pk)
+        if key not in memo:
+            memo[key] = func(pathway)
+        answer = memo[key]
+        return list(answer) if isinstance(answer, list) else answer
+
+    return wrapper
 
 
 # The day-of consent item (domain.md 5.8), named here so the sign in can find it among the consent

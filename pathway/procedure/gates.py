@@ -18,6 +18,7 @@ from pathway.core.gating import (
     checklist_item,
     missing_record,
     num,
+    once_per_page,
     stage_record,
     unmet,
 )
@@ -34,6 +35,7 @@ def gate_procedure(pathway: Pathway) -> list[Reason]:
     return [item.reason for item in ready_for_procedure(pathway) if not item.met]
 
 
+@once_per_page
 def ready_for_procedure(pathway: Pathway) -> list[ChecklistItem]:
     """The ready-for-procedure checklist (design.md section 4), each unmet item in plain words.
 
