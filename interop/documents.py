@@ -6,26 +6,20 @@ from __future__ import annotations
 from django.urls import reverse
 
 from interop import gp_letter
-from pathway.core.providers import DocumentLink
+from pathway.core.providers import DocumentLink, stored_link
 
 
 def interop_documents(pathway) -> list[DocumentLink]:
-    links = []
-    letter = gp_letter.stored(pathway)
-    if letter is not None:
-        links.append(
-            DocumentLink(
-                title="Letter to the GP (PDF)",
-                url=reverse("interop:gp_letter", args=[pathway.pk]),
-                made_at=letter.rendered_at,
-                note="made at the discharge",
-            )
-        )
-    links.append(
+    return [
+        *stored_link(
+            gp_letter.stored(pathway),
+            title="Letter to the GP (PDF)",
+            url=reverse("interop:gp_letter", args=[pathway.pk]),
+            note="made at the discharge",
+        ),
         DocumentLink(
             title="The whole pathway as a FHIR R4 record (JSON)",
             url=reverse("interop:pathway_fhir", args=[pathway.pk]),
             note="for the electronic patient record or a registry; made as it is opened",
-        )
-    )
-    return links
+        ),
+    ]

@@ -89,6 +89,11 @@ class DocumentLink:
     note: str = ""
 
 
+def stored_link(document, *, title: str, url: str, note: str = "") -> list[DocumentLink]:
+    """The link to a stored document (anything with `rendered_at`), or nothing when there is none."""
+    return [] if document is None else [DocumentLink(title, url, document.rendered_at, note)]
+
+
 _document_providers: list = []
 
 
