@@ -4,90 +4,129 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0022_service_settings'),
+        ("pathway", "0022_service_settings"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='pathwaystate',
-            name='state_mri_idx',
+            model_name="pathwaystate",
+            name="state_mri_idx",
         ),
         migrations.RemoveIndex(
-            model_name='pathwaystate',
-            name='state_pre_assessment_idx',
+            model_name="pathwaystate",
+            name="state_pre_assessment_idx",
         ),
         migrations.RemoveIndex(
-            model_name='pathwaystate',
-            name='state_decision_idx',
+            model_name="pathwaystate",
+            name="state_decision_idx",
         ),
         migrations.RemoveIndex(
-            model_name='pathwaystate',
-            name='state_recovery_idx',
+            model_name="pathwaystate",
+            name="state_recovery_idx",
         ),
         migrations.RemoveIndex(
-            model_name='pathwaystate',
-            name='state_procedure_idx',
+            model_name="pathwaystate",
+            name="state_procedure_idx",
         ),
         migrations.RemoveIndex(
-            model_name='pathwaystate',
-            name='state_bloods_idx',
+            model_name="pathwaystate",
+            name="state_bloods_idx",
         ),
         migrations.RemoveIndex(
-            model_name='pathwaystate',
-            name='state_follow_up_idx',
+            model_name="pathwaystate",
+            name="state_follow_up_idx",
         ),
         migrations.RemoveIndex(
-            model_name='pathwaystate',
-            name='state_consent_idx',
+            model_name="pathwaystate",
+            name="state_consent_idx",
         ),
         migrations.RemoveIndex(
-            model_name='pathwaystate',
-            name='state_confirm_idx',
+            model_name="pathwaystate",
+            name="state_confirm_idx",
         ),
         migrations.RemoveIndex(
-            model_name='pathwaystate',
-            name='state_reconsent_idx',
+            model_name="pathwaystate",
+            name="state_reconsent_idx",
         ),
         migrations.AddIndex(
-            model_name='pathwaystate',
-            index=models.Index(condition=models.Q(('mri_to_review', True)), fields=['-urgent', 'stage_entered_at', 'pathway'], name='state_mri_idx'),
+            model_name="pathwaystate",
+            index=models.Index(
+                condition=models.Q(("mri_to_review", True)),
+                fields=["-urgent", "stage_entered_at", "pathway"],
+                name="state_mri_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pathwaystate',
-            index=models.Index(condition=models.Q(('pre_assessment_due', True)), fields=['-urgent', 'planned_procedure_on', 'stage_entered_at', 'pathway'], name='state_pre_assessment_idx'),
+            model_name="pathwaystate",
+            index=models.Index(
+                condition=models.Q(("pre_assessment_due", True)),
+                fields=["-urgent", "planned_procedure_on", "stage_entered_at", "pathway"],
+                name="state_pre_assessment_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pathwaystate',
-            index=models.Index(condition=models.Q(('awaiting_decision', True)), fields=['-urgent', 'stage_entered_at', 'pathway'], name='state_decision_idx'),
+            model_name="pathwaystate",
+            index=models.Index(
+                condition=models.Q(("awaiting_decision", True)),
+                fields=["-urgent", "stage_entered_at", "pathway"],
+                name="state_decision_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pathwaystate',
-            index=models.Index(condition=models.Q(('in_recovery', True)), fields=['-urgent', 'stage_entered_at', 'pathway'], name='state_recovery_idx'),
+            model_name="pathwaystate",
+            index=models.Index(
+                condition=models.Q(("in_recovery", True)),
+                fields=["-urgent", "stage_entered_at", "pathway"],
+                name="state_recovery_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pathwaystate',
-            index=models.Index(condition=models.Q(('procedure_to_record', True)), fields=['-urgent', 'planned_procedure_on', 'pathway'], name='state_procedure_idx'),
+            model_name="pathwaystate",
+            index=models.Index(
+                condition=models.Q(("procedure_to_record", True)),
+                fields=["-urgent", "planned_procedure_on", "pathway"],
+                name="state_procedure_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pathwaystate',
-            index=models.Index(condition=models.Q(('bloods_oldest_on__isnull', False)), fields=['-urgent', 'planned_procedure_on', 'pathway'], name='state_bloods_idx'),
+            model_name="pathwaystate",
+            index=models.Index(
+                condition=models.Q(("bloods_oldest_on__isnull", False)),
+                fields=["-urgent", "planned_procedure_on", "pathway"],
+                name="state_bloods_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pathwaystate',
-            index=models.Index(condition=models.Q(('follow_up_due_on__isnull', False)), fields=['-urgent', 'follow_up_due_on', 'pathway'], name='state_follow_up_idx'),
+            model_name="pathwaystate",
+            index=models.Index(
+                condition=models.Q(("follow_up_due_on__isnull", False)),
+                fields=["-urgent", "follow_up_due_on", "pathway"],
+                name="state_follow_up_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pathwaystate',
-            index=models.Index(condition=models.Q(('consent_to_take', True)), fields=['-urgent', 'planned_procedure_on', 'stage_entered_at', 'pathway'], name='state_consent_idx'),
+            model_name="pathwaystate",
+            index=models.Index(
+                condition=models.Q(("consent_to_take", True)),
+                fields=["-urgent", "planned_procedure_on", "stage_entered_at", "pathway"],
+                name="state_consent_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pathwaystate',
-            index=models.Index(condition=models.Q(('consent_to_confirm', True)), fields=['-urgent', 'planned_procedure_on', 'pathway'], name='state_confirm_idx'),
+            model_name="pathwaystate",
+            index=models.Index(
+                condition=models.Q(("consent_to_confirm", True)),
+                fields=["-urgent", "planned_procedure_on", "pathway"],
+                name="state_confirm_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='pathwaystate',
-            index=models.Index(condition=models.Q(('reconsent', True)), fields=['-urgent', 'planned_procedure_on', 'pathway'], name='state_reconsent_idx'),
+            model_name="pathwaystate",
+            index=models.Index(
+                condition=models.Q(("reconsent", True)),
+                fields=["-urgent", "planned_procedure_on", "pathway"],
+                name="state_reconsent_idx",
+            ),
         ),
     ]
