@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import DateField, F, Func, Q
@@ -434,7 +435,7 @@ def worklist_page(
     rows whatever the page (the count is the list's cached count). A page number out of range or not
     a number gives the nearest page, as the other lists do."""
     if not spec.visible_to(user):
-        raise PermissionError(spec.key)
+        raise PermissionDenied
     today = today or timezone.localdate()
     if counts is None:
         counts = worklist_counts(user=user, today=today)
