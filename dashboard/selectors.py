@@ -19,10 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import DateField, F, Func, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts import roles
 from dashboard.cache import generations, single_flight
@@ -85,7 +88,8 @@ class WorklistSpec:
     member: str
     # The full condition on PathwayState (the member field and anything about today).
     condition: Callable[[datetime.date], Q]
-    order_by: tuple = ("stage_entered_at", "pathway_id")  # served by the list's partial index
+    # The list's own order, after urgent first (WorklistSpec.ordering); served by its partial index.
+    order_by: tuple = ("stage_entered_at", "pathway_id")
     date_label: str = "Waiting since"
     date_field: str = "stage_entered_at"  # a PathwayState field
     flag: Callable[[PathwayState, datetime.date], bool] | None = None
@@ -93,6 +97,12 @@ class WorklistSpec:
 
     def visible_to(self, user) -> bool:
         return all(user.has_perm(p) for p in self.permissions)
+
+    @property
+    def ordering(self) -> tuple:
+        """Urgent referrals first on every list (issue 16), then the list's own order: an urgent
+        patient without a planned date is not sorted after every dated one."""
+        return ("-urgent", *self.order_by)
 
 
 def _member(name: str) -> Callable[[datetime.date], Q]:
@@ -111,7 +121,7 @@ SPECS: tuple[WorklistSpec, ...] = (
         stage=Stage.SUITABILITY,
         member="awaiting_suitability",
         condition=_member("awaiting_suitability"),
-        order_by=("-urgent", "referral_received_on", "pathway_id"),  # urgent first
+        order_by=("referral_received_on", "pathway_id"),
         date_label="Referred",
         date_field="referral_received_on",
     ),
@@ -352,16 +362,18 @@ ITEM_COLUMNS = (
 )
 
 
-def worklist_items(*, user, spec: WorklistSpec, today: datetime.date, limit: int) -> list[WorklistItem]:
-    """The list's first `limit` rows: read in order from its partial index, one query."""
-    pathways_for_user(user=user)  # the permission check (every clinician sees every pathway)
-    states = (
+def _states(*, spec: WorklistSpec, today: datetime.date):
+    """The list's rows in its order (urgent first): read in order from its partial index."""
+    return (
         PathwayState.objects.filter(spec.condition(today))
         .select_related("pathway__patient")
-        # Only what a row shows (home.html) and item_url needs: fewer columns to read and convert.
+        # Only what a row shows (home.html, worklist.html) and item_url needs: fewer columns to read.
         .only(*ITEM_COLUMNS, spec.date_field)
-        .order_by(*spec.order_by)[:limit]
+        .order_by(*spec.ordering)
     )
+
+
+def _items(spec: WorklistSpec, states, today: datetime.date) -> list[WorklistItem]:
     return [
         WorklistItem(
             pathway=state.pathway,
@@ -371,6 +383,12 @@ def worklist_items(*, user, spec: WorklistSpec, today: datetime.date, limit: int
         )
         for state in states
     ]
+
+
+def worklist_items(*, user, spec: WorklistSpec, today: datetime.date, limit: int) -> list[WorklistItem]:
+    """The list's first `limit` rows, one query."""
+    pathways_for_user(user=user)  # the permission check (every clinician sees every pathway)
+    return _items(spec, _states(spec=spec, today=today)[:limit], today)
 
 
 def worklists_for_user(
@@ -386,3 +404,42 @@ def worklists_for_user(
         )
         for spec in specs_for_user(user)
     ]
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (the worklist's cached count, the one the badge shows) rather
+    than counting again."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+WORKLIST_PAGE_SIZE = 25
+
+
+def worklist_page(
+    *,
+    user,
+    spec: WorklistSpec,
+    page: object = None,
+    per_page: int = WORKLIST_PAGE_SIZE,
+    today: datetime.date | None = None,
+    counts: dict[str, int] | None = None,
+) -> tuple[Page, list[WorklistItem]]:
+    """One page of a whole worklist, in its order (urgent first), and its items: one query for the
+    rows whatever the page (the count is the list's cached count). A page number out of range or not
+    a number gives the nearest page, as the other lists do."""
+    if not spec.visible_to(user):
+        raise PermissionDenied
+    today = today or timezone.localdate()
+    if counts is None:
+        counts = worklist_counts(user=user, today=today)
+    pathways_for_user(user=user)  # the permission check (every clinician sees every pathway)
+    paginator = CountedPaginator(_states(spec=spec, today=today), per_page, count=counts[spec.key])
+    page_obj = paginator.get_page(page)
+    return page_obj, _items(spec, page_obj.object_list, today)

@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
@@ -14,7 +15,7 @@ from dashboard.charts import charts_for
 from dashboard.context_processors import request_worklist_counts
 from dashboard.export import csv_lines, export_rows, summary
 from dashboard.filters import DashboardFilter
-from dashboard.selectors import worklists_for_user
+from dashboard.selectors import SPEC_BY_KEY, worklist_page, worklists_for_user
 from pathway.core import access_log
 from pathway.filters import PathwayFilter
 from pathway.selectors import pathways_for_user
@@ -38,6 +39,28 @@ class HomeView(TemplateView):
             # A manager's worklist is the dashboard: the headline figures (from its snapshot), with the way in.
             figures, snapshot = dashboard_snapshot.latest()
             context.update(census=figures.census, rtt=figures.rtt, as_of=snapshot.computed_at)
+        return context
+
+
+class WorklistView(TemplateView):
+    """One worklist in full, a page at a time, urgent first: where "See all" leads from My worklist.
+    Shown to those the list is for (the permissions of its spec)."""
+
+    template_name = "dashboard/worklist.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        spec = SPEC_BY_KEY.get(self.kwargs["key"])
+        if spec is None:
+            raise Http404("No such worklist.")
+        user = self.request.user
+        if not user.has_perm("pathway.view_pathway") or not spec.visible_to(user):
+            raise PermissionDenied
+        page_obj, items = worklist_page(
+            user=user, spec=spec, page=self.request.GET.get("page"), counts=request_worklist_counts(self.request)
+        )
+        access_log.saw_pathways(self.request, [item.pathway for item in items])
+        context.update(spec=spec, page_obj=page_obj, items=items, total=page_obj.paginator.count)
         return context
 
 
@@ -123,6 +146,7 @@ def page_not_found(request, exception=None):
 access_log.register(
     {
         "dashboard:home": access_log.list_page("worklist"),
+        "dashboard:worklist": access_log.list_page("worklist"),
         "dashboard:dashboard": access_log.list_page("dashboard"),
         "dashboard:export": access_log.list_page("CSV export"),
     }

@@ -74,7 +74,13 @@ from pathway.pre_assessment.forms import (
     AntithromboticMedicineInlineFormSet,
     PreAssessmentForm,
 )
-from pathway.procedure.forms import ChecklistPhaseForm, ImagingDecisionForm, ProcedureForm, TreatedLevelForm
+from pathway.procedure.forms import (
+    ChecklistPhaseForm,
+    DebriefOnSignOutForm,
+    ImagingDecisionForm,
+    ProcedureForm,
+    TreatedLevelForm,
+)
 from pathway.procedure.models import ChecklistPhase
 from pathway.recovery.forms import DischargeForm, EscalationForm, LegReviewForm, ObservationSetForm, RecoveryForm
 from pathway.referral.forms import ReferralForm
@@ -294,6 +300,8 @@ CASES = [
         _bound(ChecklistPhaseForm, phase=ChecklistPhase.SIGN_OUT, answers={}, ask_pregnancy=False),
         (Procedure,),
     ),
+    # Built without its prefix here: the generated data is keyed by the bare field names.
+    Case("DebriefOnSignOutForm", _bound(DebriefOnSignOutForm, answers={}, prefix=""), (Procedure,)),
     Case("ImagingDecisionForm", _bound(ImagingDecisionForm), (Procedure,)),
     Case(
         "TreatedLevelForm",
@@ -383,6 +391,8 @@ def test_form_never_raises_and_saves_nothing(case: Case, world: World):
 
 def _from_form_kwargs(world: World, unbound) -> dict | None:
     """The keyword arguments the form was built with, for `from_form` (which builds forms itself)."""
+    if isinstance(unbound, DebriefOnSignOutForm):
+        return {"answers": {}, "prefix": ""}
     if isinstance(unbound, ChecklistPhaseForm):
         return {"phase": unbound.phase, "answers": {}, "ask_pregnancy": "pregnancy_status" in unbound.fields}
     if isinstance(unbound, MovementForm):

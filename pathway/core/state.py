@@ -48,9 +48,7 @@ class PathwayState(models.Model):
 
     Not a clinical record: no history, no version. It can be rebuilt at any time."""
 
-    pathway = models.OneToOneField(
-        "pathway.Pathway", on_delete=models.CASCADE, primary_key=True, related_name="state"
-    )
+    pathway = models.OneToOneField("pathway.Pathway", on_delete=models.CASCADE, primary_key=True, related_name="state")
     is_open = models.BooleanField(default=True)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.REFERRAL)
     stage_entered_at = models.DateTimeField()
@@ -79,52 +77,61 @@ class PathwayState(models.Model):
 
     class Meta:
         indexes = [
-            # One partial index per worklist, in that list's order: its count reads only its own
-            # entries and its first rows are read in order.
+            # One partial index per worklist, in that list's order (urgent first, then the list's
+            # own: dashboard.selectors.WorklistSpec.ordering): its count reads only its own entries
+            # and its pages are read in order.
             models.Index(
                 fields=["-urgent", "referral_received_on", "pathway"],
                 condition=Q(awaiting_suitability=True),
                 name="state_suitability_idx",
             ),
-            models.Index(fields=["stage_entered_at", "pathway"], condition=Q(mri_to_review=True), name="state_mri_idx"),
             models.Index(
-                fields=["planned_procedure_on", "stage_entered_at", "pathway"],
+                fields=["-urgent", "stage_entered_at", "pathway"], condition=Q(mri_to_review=True), name="state_mri_idx"
+            ),
+            models.Index(
+                fields=["-urgent", "planned_procedure_on", "stage_entered_at", "pathway"],
                 condition=Q(pre_assessment_due=True),
                 name="state_pre_assessment_idx",
             ),
             models.Index(
-                fields=["stage_entered_at", "pathway"], condition=Q(awaiting_decision=True), name="state_decision_idx"
+                fields=["-urgent", "stage_entered_at", "pathway"],
+                condition=Q(awaiting_decision=True),
+                name="state_decision_idx",
             ),
             models.Index(
-                fields=["stage_entered_at", "pathway"], condition=Q(in_recovery=True), name="state_recovery_idx"
+                fields=["-urgent", "stage_entered_at", "pathway"],
+                condition=Q(in_recovery=True),
+                name="state_recovery_idx",
             ),
             models.Index(
-                fields=["planned_procedure_on", "pathway"],
+                fields=["-urgent", "planned_procedure_on", "pathway"],
                 condition=Q(procedure_to_record=True),
                 name="state_procedure_idx",
             ),
             models.Index(
-                fields=["planned_procedure_on", "pathway"],
+                fields=["-urgent", "planned_procedure_on", "pathway"],
                 condition=Q(bloods_oldest_on__isnull=False),
                 name="state_bloods_idx",
             ),
             models.Index(
-                fields=["follow_up_due_on", "pathway"],
+                fields=["-urgent", "follow_up_due_on", "pathway"],
                 condition=Q(follow_up_due_on__isnull=False),
                 name="state_follow_up_idx",
             ),
             models.Index(
-                fields=["planned_procedure_on", "stage_entered_at", "pathway"],
+                fields=["-urgent", "planned_procedure_on", "stage_entered_at", "pathway"],
                 condition=Q(consent_to_take=True),
                 name="state_consent_idx",
             ),
             models.Index(
-                fields=["planned_procedure_on", "pathway"],
+                fields=["-urgent", "planned_procedure_on", "pathway"],
                 condition=Q(consent_to_confirm=True),
                 name="state_confirm_idx",
             ),
             models.Index(
-                fields=["planned_procedure_on", "pathway"], condition=Q(reconsent=True), name="state_reconsent_idx"
+                fields=["-urgent", "planned_procedure_on", "pathway"],
+                condition=Q(reconsent=True),
+                name="state_reconsent_idx",
             ),
         ]
 

@@ -269,3 +269,29 @@ class ImagingDecisionForm(forms.Form):
         label="Decision on the scan", choices=ImagingDecision.choices, widget=forms.RadioSelect
     )
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DebriefOnSignOutForm(ChecklistPhaseForm):
+    """The NatSSIPs debrief shown with the sign out (issue 16: no page of its own on the day): every
+    item answered, or none (the debrief is then left for later, on its own page)."""
+
+    prefix = "debrief"
+
+    def __init__(self, *args, answers: dict, **kw):
+        super().__init__(*args, phase=ChecklistPhase.DEBRIEF, answers=answers, ask_pregnancy=False, **kw)
+        self.fields.pop("override_reason")
+        for field in self.fields.values():
+            field.required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        given = [name for name, value in cleaned.items() if name.startswith("item_") and value]
+        if given and len(given) != len(CHECKLIST_ITEMS[ChecklistPhase.DEBRIEF]):
+            raise forms.ValidationError("Answer every item of the debrief, or leave them all for later.")
+        return cleaned
+
+    @property
+    def debrief_answers(self) -> dict[str, str] | None:
+        """The answers, or None when the debrief is left for later."""
+        answers = self.answers
+        return answers if any(answers.values()) else None

@@ -102,6 +102,25 @@ def record_checklist_phase(
     return [item.label for item in items if answers[item.code] not in item.accepted]
 
 
+@transaction.atomic
+def record_sign_out_and_debrief(
+    *, acting_user, pathway: Pathway, sign_out: dict[str, str], debrief: dict[str, str] | None
+) -> tuple[list[str], list[str] | None]:
+    """The sign out and, in the same step, the NatSSIPs debrief (domain.md 6.1), so the team does not
+    open another page for it (issue 16). The debrief is recorded only once the sign out is complete
+    (its order); with `debrief` None, or a sign out answered "no", it is left for later (None).
+    Returns the items answered "no" of each."""
+    sign_out_no = record_checklist_phase(
+        acting_user=acting_user, pathway=pathway, phase=ChecklistPhase.SIGN_OUT, answers=sign_out
+    )
+    if debrief is None or sign_out_no:
+        return sign_out_no, None
+    debrief_no = record_checklist_phase(
+        acting_user=acting_user, pathway=pathway, phase=ChecklistPhase.DEBRIEF, answers=debrief
+    )
+    return sign_out_no, debrief_no
+
+
 def _record_sign_in_answers(*, acting_user, procedure, pregnancy_status: str, legs: dict, last_doses: dict) -> None:
     """What the sign in asks besides yes/no, saved before its checks are judged (and rolled back with
     the phase when they refuse): pregnancy today, legs before sedation (the baseline, domain.md 7.1),

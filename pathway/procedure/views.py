@@ -24,7 +24,13 @@ from pathway.core.stage_views import (
 )
 from pathway.procedure import gates as procedure_gates
 from pathway.procedure import services as procedure_services
-from pathway.procedure.forms import ChecklistPhaseForm, ImagingDecisionForm, ProcedureForm, TreatedLevelForm
+from pathway.procedure.forms import (
+    ChecklistPhaseForm,
+    DebriefOnSignOutForm,
+    ImagingDecisionForm,
+    ProcedureForm,
+    TreatedLevelForm,
+)
 from pathway.procedure.models import ChecklistPhase, TreatedLevel
 
 
@@ -109,6 +115,19 @@ class SafetyChecklistView(DayPageMixin, FormView):
         return form
 
     @cached_property
+    def debrief_form(self) -> DebriefOnSignOutForm | None:
+        """On the sign out, the debrief that follows it, recorded in the same step (issue 16)."""
+        if self.phase != ChecklistPhase.SIGN_OUT:
+            return None
+        procedure = self.procedure
+        data = self.request.POST if self.request.method == "POST" else None
+        form = DebriefOnSignOutForm(data, answers=procedure.answers(ChecklistPhase.DEBRIEF) if procedure else {})
+        if not self.can_edit:
+            for field in form.fields.values():
+                field.disabled = True
+        return form
+
+    @cached_property
     def refusal(self) -> str | None:
         return workflow.recording_refusal(self.pathway, Stage.PROCEDURE)
 
@@ -134,6 +153,7 @@ class SafetyChecklistView(DayPageMixin, FormView):
             allergies=list(pre.allergies.all()) if pre else [],
             no_known_allergies=bool(pre and pre.no_known_allergies),
             imaging_form=ImagingDecisionForm() if self.can_decide_imaging else None,
+            debrief_form=self.debrief_form,
         )
         return context
 
@@ -148,6 +168,8 @@ class SafetyChecklistView(DayPageMixin, FormView):
         return any(not item.met for item in items)
 
     def form_valid(self, form):
+        if self.debrief_form is not None:
+            return self.sign_out_valid(form)
         try:
             answered_no = procedure_services.record_checklist_phase(
                 acting_user=self.request.user,
@@ -172,13 +194,41 @@ class SafetyChecklistView(DayPageMixin, FormView):
         else:
             messages.success(self.request, f"{self.phase.label} complete.")
         # The next step in view (issue 16): sign in leads to time out; after time out the needle goes
-        # in, so the treated-level form comes next; sign out leads to the debrief, which ends at the procedure record.
+        # in, so the treated-level form comes next; the sign out is recorded with its debrief
+        # (sign_out_valid), which ends at the procedure record.
         if not answered_no and self.phase == ChecklistPhase.SIGN_IN:
             return redirect("pathway:safety_checklist", pk=self.pathway.pk, phase=ChecklistPhase.TIME_OUT.value)
         if not answered_no and self.phase == ChecklistPhase.TIME_OUT:
             return redirect("pathway:treated_level_add", pk=self.pathway.pk)
-        if not answered_no and self.phase == ChecklistPhase.SIGN_OUT:
-            # NatSSIPs debrief follows the sign out (domain.md 6.1).
+        return redirect("pathway:procedure", pk=self.pathway.pk)
+
+    def sign_out_valid(self, form):
+        """The sign out with the debrief answered on the same page: both recorded, then the
+        procedure page (whose next step is recovery); the debrief left blank leads to its own page."""
+        if not self.debrief_form.is_valid():
+            return self.form_invalid(form)
+        try:
+            sign_out_no, debrief_no = procedure_services.record_sign_out_and_debrief(
+                acting_user=self.request.user,
+                pathway=self.pathway,
+                sign_out=form.answers,
+                debrief=self.debrief_form.debrief_answers,
+            )
+        except StaleEdit:
+            messages.error(self.request, StaleEdit.message)
+            return HttpResponseRedirect(self.request.path)
+        except workflow.WorkflowError as exc:
+            show_workflow_errors(self.request, exc)
+            return self.render_to_response(self.get_context_data(form=form))
+        for phase, answered_no in ((ChecklistPhase.SIGN_OUT, sign_out_no), (ChecklistPhase.DEBRIEF, debrief_no)):
+            if answered_no:
+                messages.warning(
+                    self.request, f"{phase.label} recorded but not complete: answered no to {'; '.join(answered_no)}."
+                )
+            elif answered_no is not None:
+                messages.success(self.request, f"{phase.label} complete.")
+        if not sign_out_no and debrief_no is None:
+            # NatSSIPs debrief follows the sign out (domain.md 6.1), on its own page when left for later.
             return redirect("pathway:safety_checklist", pk=self.pathway.pk, phase=ChecklistPhase.DEBRIEF.value)
         return redirect("pathway:procedure", pk=self.pathway.pk)
 

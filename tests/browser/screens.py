@@ -36,6 +36,9 @@ def main_pages() -> list[tuple[str, str]]:
         ("pathways", reverse("pathway:list")),
         ("dashboard", reverse("dashboard:dashboard")),
     ]
+    # A whole worklist a page at a time, one list of each role's (403 for the others, skipped).
+    for key in ("suitability", "consent", "pre_assessment"):
+        pages.append((f"worklist {key}", reverse("dashboard:worklist", args=[key])))
     any_pathway = Pathway.objects.order_by("pk").first()
     pages.append(("patient", reverse("pathway:patient_detail", args=[any_pathway.patient_id])))
     for stage in Stage:

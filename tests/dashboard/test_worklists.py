@@ -216,3 +216,101 @@ def test_follow_ups_due_and_overdue(nurse, radiologist, reference_data):
     assert [(i.pathway.pk, i.flagged) for i in follow_up.items] == [(overdue.pk, True), (due.pk, False)]
     assert follow_up.items[0].url == reverse("pathway:follow_up", kwargs={"pk": overdue.pk})
     assert "follow_up" not in {wl.key for wl in worklists_for_user(user=radiologist)}
+
+
+# --- urgent first, counts, and the whole list a page at a time (issue 16) --------------------------
+
+
+def test_urgent_patients_come_first_on_every_list_even_without_a_date(consultant, nurse, reference_data):
+    """An urgent patient with no planned date is not sorted after every dated one (dates sort
+    nulls last); on each list the urgent ones lead, then the list's own order."""
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=2)
+    dated = make_pathway(stage=Stage.CONSENT, planned_procedure_on=soon)
+    urgent_undated = make_pathway(stage=Stage.CONSENT, priority=Priority.URGENT)
+    undated = make_pathway(stage=Stage.CONSENT)
+    urgent_dated = make_pathway(stage=Stage.CONSENT, planned_procedure_on=soon, priority=Priority.URGENT)
+    consent = _items(consultant, "consent")
+    assert [i.pathway.pk for i in consent.items] == [urgent_dated.pk, urgent_undated.pk, dated.pk, undated.pk]
+    pre_plain = make_pathway(stage=Stage.PRE_ASSESSMENT, planned_procedure_on=soon)
+    pre_urgent = make_pathway(stage=Stage.PRE_ASSESSMENT, priority=Priority.URGENT)
+    pre = _items(nurse, "pre_assessment")
+    assert [i.pathway.pk for i in pre.items] == [pre_urgent.pk, pre_plain.pk]
+    recovery_plain = make_pathway(stage=Stage.RECOVERY)
+    recovery_urgent = make_pathway(stage=Stage.RECOVERY, priority=Priority.URGENT)
+    recovery = _items(nurse, "recovery")
+    assert [i.pathway.pk for i in recovery.items] == [recovery_urgent.pk, recovery_plain.pk]
+
+
+def test_priority_changed_later_moves_the_patient_up_the_list(consultant, reference_data):
+    """The stored state (PathwayState.urgent) follows the pathway's priority when it is edited."""
+    first = make_pathway(stage=Stage.MRI)
+    second = make_pathway(stage=Stage.MRI)
+    assert [i.pathway.pk for i in _items(consultant, "mri").items] == [first.pk, second.pk]
+    second.priority = Priority.URGENT
+    second.save()
+    assert [i.pathway.pk for i in _items(consultant, "mri").items] == [second.pk, first.pk]
+
+
+@pytest.fixture
+def thirty_in_recovery(reference_data):
+    plain = [make_pathway(stage=Stage.RECOVERY) for _ in range(28)]
+    urgent = [make_pathway(stage=Stage.RECOVERY, priority=Priority.URGENT) for _ in range(2)]
+    return [*urgent, *plain]
+
+
+def test_home_shows_the_total_and_a_see_all_link_when_the_list_is_longer(client_for, nurse, thirty_in_recovery):
+    response = client_for(nurse).get("/")
+    html = response.content.decode()
+    (recovery,) = [wl for wl in response.context["worklists"] if wl.key == "recovery"]
+    assert (len(recovery.items), recovery.total) == (20, 30)
+    assert [i.pathway.pk for i in recovery.items] == [p.pk for p in thirty_in_recovery[:20]]
+    assert "Showing the first 20 of 30, urgent first." in html
+    assert f'href="{reverse("dashboard:worklist", kwargs={"key": "recovery"})}" data-see-all>See all 30' in html
+    # A short list has no link.
+    assert html.count("data-see-all") == 1
+
+
+def test_the_whole_list_a_page_at_a_time_in_order(client_for, nurse, thirty_in_recovery):
+    client = client_for(nurse)
+    url = reverse("dashboard:worklist", kwargs={"key": "recovery"})
+    first = client.get(url)
+    assert first.status_code == 200
+    second = client.get(url, {"page": 2})
+    shown = [i.pathway.pk for r in (first, second) for i in r.context["items"]]
+    assert shown == [p.pk for p in thirty_in_recovery]
+    assert len(first.context["items"]) == 25 and first.context["total"] == 30
+    html = first.content.decode()
+    assert "1–25 of 30 patients." in html and "Page 1 of 2" in html and "?page=2" in html
+    assert "26–30 of 30 patients." in second.content.decode()
+    # Bad page numbers give the nearest page, never an error.
+    assert client.get(url, {"page": "x"}).context["page_obj"].number == 1
+    assert client.get(url, {"page": 99}).context["page_obj"].number == 2
+
+
+@pytest.mark.parametrize(
+    ("role", "key", "status"),
+    [
+        ("nurse", "recovery", 200),
+        ("nurse", "consent", 403),
+        ("radiologist", "consent", 403),
+        ("radiologist", "suitability", 200),
+        ("consultant", "confirm_today", 200),
+        ("consultant", "follow_up", 403),
+        ("manager", "suitability", 403),
+        ("nurse", "no-such-list", 404),
+    ],
+)
+def test_a_list_is_shown_only_to_those_it_is_for(request, client_for, reference_data, role, key, status):
+    user = request.getfixturevalue(role)
+    response = client_for(user).get(reverse("dashboard:worklist", kwargs={"key": key}))
+    assert response.status_code == status
+
+
+def test_a_list_page_logs_the_patients_it_shows(client_for, nurse, thirty_in_recovery):
+    from pathway.core.access_log import PatientAccess
+
+    client_for(nurse).get(reverse("dashboard:worklist", kwargs={"key": "recovery"}), {"page": 2})
+    rows = PatientAccess.objects.all()
+    assert sorted(r.pathway_id for r in rows) == sorted(p.pk for p in thirty_in_recovery[25:])
+    assert {r.what for r in rows} == {"worklist"}

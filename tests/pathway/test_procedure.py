@@ -410,3 +410,63 @@ def test_unknown_checklist_phase_is_404(client, pathway_with_procedure, radiolog
         ).status_code
         == 404
     )
+
+
+# --- the sign out with its debrief, one step (issue 16) ---------------------------------------
+
+
+def _signed_out_ready(day, radiologist, consultant):
+    answer(day, "sign_in", radiologist)
+    answer(day, "time_out", radiologist)
+    _level(day, radiologist)
+    _fill_procedure(day, consultant)
+
+
+def _sign_out_post(debrief: dict[str, str], sign_out: dict[str, str] | None = None) -> dict[str, str]:
+    data = {f"item_{code}": value for code, value in (sign_out or all_yes("sign_out")).items()}
+    data.update({f"debrief-item_{code}": value for code, value in debrief.items()})
+    return data
+
+
+@pytest.mark.parametrize(
+    ("debrief", "sign_out_no", "recorded", "lands_on", "message"),
+    [
+        # Answered with the sign out: both recorded, then the procedure page (recovery is next).
+        (all_yes("debrief"), False, {"sign_out", "debrief"}, "pathway:procedure", "Debrief complete."),
+        # Left blank: the sign out alone, then the debrief's own page (as before).
+        ({}, False, {"sign_out"}, "debrief", "Sign out complete."),
+        # A sign out answered no: the debrief waits (its order), the procedure page says why.
+        (all_yes("debrief"), True, {"sign_out"}, "pathway:procedure", "Sign out recorded but not complete"),
+    ],
+)
+def test_the_debrief_is_recorded_with_the_sign_out(
+    client, day, radiologist, consultant, debrief, sign_out_no, recorded, lands_on, message
+):
+    _signed_out_ready(day, radiologist, consultant)
+    client.force_login(radiologist)
+    url = reverse("pathway:safety_checklist", kwargs={"pk": day.pk, "phase": "sign_out"})
+    page = client.get(url)
+    assert 'id="debrief-with-sign-out"' in page.content.decode()
+    sign_out = {**all_yes("sign_out"), "counts": "no"} if sign_out_no else None
+    response = client.post(url, _sign_out_post(debrief, sign_out), follow=True)
+    assert response.status_code == 200
+    phases = set(SafetyChecklistItem.objects.filter(procedure__pathway=day).values_list("phase", flat=True))
+    assert phases - {"team_brief", "sign_in", "time_out"} == recorded
+    if lands_on == "debrief":
+        expected = reverse("pathway:safety_checklist", kwargs={"pk": day.pk, "phase": "debrief"})
+    else:
+        expected = reverse(lands_on, kwargs={"pk": day.pk})
+    assert response.redirect_chain[-1][0] == expected
+    assert message in response.content.decode()
+    day.procedure.forget_answers()
+    assert day.procedure.phase_complete("debrief") == ("debrief" in recorded)
+
+
+def test_a_half_answered_debrief_saves_nothing_and_says_why(client, day, radiologist, consultant):
+    _signed_out_ready(day, radiologist, consultant)
+    client.force_login(radiologist)
+    url = reverse("pathway:safety_checklist", kwargs={"pk": day.pk, "phase": "sign_out"})
+    response = client.post(url, _sign_out_post({"went_well": "yes"}))
+    assert response.status_code == 200
+    assert "Answer every item of the debrief, or leave them all for later." in response.content.decode()
+    assert not SafetyChecklistItem.objects.filter(procedure__pathway=day, phase="sign_out").exists()
