@@ -16,94 +16,17 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.management.color import no_style
-from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import sync_roles
+from demo.rows import bulk_create_with_history, bulk_insert, new
 from pathway.core import state
 from pathway.core.choices import ExitState, Stage
 from pathway.core.models import Aetiology, Pathway, PathwayStatus, Patient, Priority, ReferrerType, Sex, StageTransition
 from pathway.core.service_settings import ServiceSettings
 from pathway.validators import nhs_number_is_valid
-
-# --- fast inserts (demo data only) -----------------------------------------------------------------
-
-
-def _adapter(field):
-    """How one field's value goes to the database driver, decided once per field (not per value)."""
-    internal = field.get_internal_type()
-    if internal == "DateTimeField":
-        return connection.ops.adapt_datetimefield_value
-    if internal in ("DateField", "DecimalField", "JSONField", "UUIDField", "TimeField", "FileField", "ImageField"):
-        return lambda value: field.get_db_prep_save(value, connection)
-    return None
-
-
-def _insert(table: str, fields, rows) -> None:
-    adapters = [_adapter(f) for f in fields]
-    quote = connection.ops.quote_name
-    # Table and column names come from the models, never from input; values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    )
-    prepared = [[v if (a is None or v is None) else a(v) for a, v in zip(adapters, row, strict=True)] for row in rows]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
-
-
-def bulk_create_with_history(objs: list[models.Model], model, *, default_user) -> list[models.Model]:
-    """Like simple-history's bulk_create_with_history, several times faster for demo volumes: ids
-    are assigned up front, the rows and their "created" history rows go in one executemany each, then
-    the id sequence is moved on (PostgreSQL). Demo data only: runs inside seed_demo's transaction,
-    with nothing else writing these tables."""
-    if not objs:
-        return objs
-    bulk_insert(objs, model)
-    history = model.history.model
-    history_fields = [f for f in history._meta.concrete_fields if not f.primary_key]
-    extra = {
-        "history_date": timezone.now(),
-        "history_change_reason": None,
-        "history_type": "+",
-        "history_user_id": default_user.pk,
-    }
-    # simple-history stores a file field as its name in a text column.
-    file_names = {f.attname for f in model._meta.concrete_fields if isinstance(f, models.FileField)}
-
-    def value(obj, attname):
-        if attname in extra:
-            return extra[attname]
-        raw = getattr(obj, attname)
-        return (raw.name or "") if attname in file_names else raw
-
-    _insert(history._meta.db_table, history_fields, [[value(o, f.attname) for f in history_fields] for o in objs])
-    _reset_sequences(history)
-    return objs
-
-
-def bulk_insert(objs: list[models.Model], model) -> list[models.Model]:
-    """Insert rows with ids assigned up front (so children can point at them), no history."""
-    if not objs:
-        return objs
-    start = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
-    for offset, obj in enumerate(objs):
-        obj.pk = start + offset
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    fields = model._meta.concrete_fields
-    _insert(model._meta.db_table, fields, [[getattr(o, f.attname) for f in fields] for o in objs])
-    _reset_sequences(model)
-    return objs
-
-
-def _reset_sequences(model) -> None:
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [model]):
-            cursor.execute(sql)
-
 
 FAMILY_NAMES = [
     "Smith",
@@ -456,7 +379,8 @@ class DemoBuilder:
             age = rng.randint(55, 92)
             dob = self.today - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
             patients.append(
-                Patient(
+                new(
+                    Patient,
                     nhs_number=number,
                     hospital_number=f"D{self.seed:02d}{offset + i + 1:07d}",
                     family_name=rng.choice(FAMILY_NAMES),
@@ -479,7 +403,8 @@ class DemoBuilder:
             referral = dates[Stage.REFERRAL]
             consultant = prng.choice(self.consultants)
             onset = referral - datetime.timedelta(days=prng.randint(5, 40))
-            pathway = Pathway(
+            pathway = new(
+                Pathway,
                 patient=patient,
                 referral_received_on=referral,
                 referrer_type=prng.choice(ReferrerType.values),
@@ -561,7 +486,8 @@ class DemoBuilder:
             pathway = plan.pathway
             actor = pathway.responsible_consultant
             rows.append(
-                StageTransition(
+                new(
+                    StageTransition,
                     pathway=pathway,
                     kind="open",
                     to_stage=Stage.REFERRAL,
@@ -574,7 +500,8 @@ class DemoBuilder:
                 if stage == Stage.REFERRAL or stage.index > plan.reached.index:
                     continue
                 rows.append(
-                    StageTransition(
+                    new(
+                        StageTransition,
                         pathway=pathway,
                         kind="advance",
                         from_stage=previous,
@@ -586,7 +513,8 @@ class DemoBuilder:
                 previous = stage
             if plan.exit_state:
                 rows.append(
-                    StageTransition(
+                    new(
+                        StageTransition,
                         pathway=pathway,
                         kind="close",
                         from_stage=plan.reached,

@@ -26,7 +26,8 @@ from consent.models import (
     RiskVersion,
     sort_levels,
 )
-from demo.builder import DemoPathway, bulk_create_with_history, register_filler
+from demo.builder import DemoPathway, register_filler
+from demo.rows import bulk_create_with_history, new
 from pathway.models import ExitState, MriLevelFinding, PreAssessment, Stage
 
 QUESTIONS = [
@@ -117,8 +118,10 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
         levels = list(planned)
         if state == "reconsent":
             # Signed for other levels than now planned: the MRI review changed them afterwards.
-            other = next(v for v in ("L2", "T10", "L3") if v not in planned)
-            levels = planned[:-1] if len(planned) > 1 else [other]
+            if len(planned) > 1:
+                levels = planned[:-1]
+            else:
+                levels = [next(v for v in ("L2", "T10", "L3") if v not in planned)]
         form4 = concern and rng.random() < 0.6
         consent_day = min(plan.stage_dates.get(Stage.CONSENT, builder.today), builder.today)
         signed_at = _at(consent_day, rng.randint(9, 16), rng.choice([0, 15, 30, 45])) if state != "draft" else None
@@ -129,7 +132,8 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
         # procedure filler uses the same operator.
         plan.operator = rng.choice(operators)
         consents.append(
-            ConsentRecord(
+            new(
+                ConsentRecord,
                 pathway=pathway,
                 form_type="form4" if form4 else "form1",
                 levels=levels,
@@ -184,7 +188,8 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
             confirmed_at = max(confirmed_at, consent.signed_at)
             operator = plan.operator
             confirmations.append(
-                ConsentConfirmation(
+                new(
+                    ConsentConfirmation,
                     consent=consent,
                     confirmed_by=operator,
                     confirmed_by_name=operator.display_name,
@@ -207,7 +212,8 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
                 withdrawn_at = min(withdrawn_at, plan.pathway.closed_at)
             withdrawn_at = max(withdrawn_at, consent.signed_at)
             withdrawals.append(
-                ConsentWithdrawal(
+                new(
+                    ConsentWithdrawal,
                     consent=consent,
                     withdrawn_at=withdrawn_at,
                     withdrawn_by="patient",
@@ -283,7 +289,8 @@ def _copy_risks(consents: list[ConsentRecord], states: list[str], risks, user) -
 
 def _capacity(consent: ConsentRecord, consultant, *, lacks: bool) -> CapacityAssessment:
     ability = "unable" if lacks else "able"
-    return CapacityAssessment(
+    return new(
+        CapacityAssessment,
         consent=consent,
         decision=f"Whether to have vertebroplasty at {', '.join(consent.levels)}",
         reason_to_doubt="Confusion noted at pre-assessment.",

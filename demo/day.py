@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from consent.models import Risk
-from demo.builder import DemoPathway, bulk_create_with_history, register_filler
+from demo.builder import DemoPathway, register_filler
+from demo.rows import bulk_create_with_history, new
 from pathway.anticoagulation import DRUGS
 from pathway.complications.models import CIRSE_GRADES, SIR_GRADES, Complication
 from pathway.core.choices import ExitState, Level, Stage
@@ -104,7 +105,8 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
         complete = plan.phases_done >= 4
         operator = getattr(plan, "operator", None) or rng.choice(operators)
         procedures.append(
-            Procedure(
+            new(
+                Procedure,
                 pathway=plan.pathway,
                 operator=operator if complete or rng.random() < 0.5 else None,
                 assistant=users["radiologist"] if operator != users["radiologist"] else None,
@@ -176,7 +178,8 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
             by = procedure.operator or procedure.recorded_by
             for item in phase_items:
                 items.append(
-                    SafetyChecklistItem(
+                    new(
+                        SafetyChecklistItem,
                         procedure=procedure,
                         phase=phase,
                         item=item.code,
@@ -193,7 +196,8 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
                 leak = rng.random() < 0.3
                 sites = [rng.choice(["intradiscal", "venous", "venous", "soft_tissue", "foraminal"])] if leak else []
                 levels.append(
-                    TreatedLevel(
+                    new(
+                        TreatedLevel,
                         procedure=procedure,
                         level=level,
                         approach="transpedicular" if rng.random() < 0.85 else "parapedicular",
@@ -237,7 +241,8 @@ def _sign_in_records(builder, procedures: list[Procedure]) -> None:
         days = (band.hold_days if band and band.hold_days else 1) + 2
         taken = procedure.started_at - datetime.timedelta(days=days)
         doses.append(
-            LastDose(
+            new(
+                LastDose,
                 procedure=procedure,
                 medicine=medicine,
                 last_taken_at=taken,
@@ -253,7 +258,8 @@ def _sign_in_records(builder, procedures: list[Procedure]) -> None:
         if scan is not None and (day - scan.scanned_on).days > limit:
             at = procedure.created_at - datetime.timedelta(minutes=10)
             decisions.append(
-                ImagingAgeDecision(
+                new(
+                    ImagingAgeDecision,
                     pathway_id=procedure.pathway_id,
                     scan=scan,
                     procedure_on=day,
@@ -297,7 +303,8 @@ def _complications(plan: DemoPathway, builder) -> list[Complication]:
     onset = min(onset, timezone.now() - datetime.timedelta(minutes=5))
     use_library = cache and rng.random() < 0.8
     return [
-        Complication(
+        new(
+            Complication,
             pathway=plan.pathway,
             risk_id=rng.choice(cache) if use_library else None,
             other_type=""
@@ -320,7 +327,8 @@ def _complications(plan: DemoPathway, builder) -> list[Complication]:
 
 def _obs(recovery, at, rng, *, worse: int = 0, legs: bool = True) -> ObservationSet:
     """An observation set; `worse` 0 is stable, 1 a little off, 2 deteriorating (NEWS2 5+)."""
-    return ObservationSet(
+    return new(
+        ObservationSet,
         recovery=recovery,
         taken_at=at,
         respiration_rate=[rng.randint(12, 18), rng.randint(19, 21), rng.randint(22, 26)][worse],
@@ -358,7 +366,8 @@ def fill_recovery(builder, plans: list[DemoPathway]) -> None:
         rest_end = arrived + datetime.timedelta(minutes=rng.choice([120, 135, 150, 180, 240]))
         now = timezone.now()
         records.append(
-            Recovery(
+            new(
+                Recovery,
                 pathway=plan.pathway,
                 arrived_at=arrived,
                 bed_rest_started_at=arrived,
@@ -428,7 +437,8 @@ def _escalations(observations: list[ObservationSet], nurse) -> None:
         discharged = obs.recovery.discharged_at is not None
         called = obs.taken_at + datetime.timedelta(minutes=3)
         rows.append(
-            Escalation(
+            new(
+                Escalation,
                 recovery=obs.recovery,
                 observation=obs,
                 news2_total=obs.news2.total,
@@ -462,7 +472,8 @@ def fill_follow_up(builder, plans: list[DemoPathway]) -> None:
         day = timezone.localdate(plan.procedure_start)
         due = day + datetime.timedelta(days=int(rules["follow_up_day"]))
         done = plan.exit_state == ExitState.COMPLETED
-        record = FollowUp(
+        record = new(
+            FollowUp,
             pathway=plan.pathway,
             due_on=due,
             window_opens_on=due - datetime.timedelta(days=int(rules["follow_up_window_before_days"])),

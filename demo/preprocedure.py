@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from demo.builder import DemoPathway, bulk_create_with_history, register_filler
+from demo.builder import DemoPathway, register_filler
+from demo.rows import bulk_create_with_history, new
 from pathway.core.choices import ExitState, Level, Stage
 from pathway.core.models import Aetiology
 from pathway.mri.models import MriLevelFinding, MriRequest, MriScan
@@ -85,7 +86,8 @@ def fill_suitability(builder, plans: list[DemoPathway]) -> None:
         assessed_on = _day(plan, Stage.SUITABILITY, builder, rng.randint(0, 3))
         decided_at = timezone.make_aware(datetime.datetime.combine(assessed_on, datetime.time(16, 0)))
         records.append(
-            SuitabilityAssessment(
+            new(
+                SuitabilityAssessment,
                 pathway=plan.pathway,
                 assessed_on=assessed_on,
                 pain_score=rng.randint(2, 6) if unsuitable and rng.random() < 0.5 else rng.randint(7, 10),
@@ -142,7 +144,8 @@ def fill_mri(builder, plans: list[DemoPathway]) -> None:
             continue
         rng = plan.rng
         scans.append(
-            MriScan(
+            new(
+                MriScan,
                 pathway=plan.pathway,
                 modality="mri" if rng.random() < 0.93 else "spect_ct",
                 safety_screen_done=True,
@@ -165,7 +168,8 @@ def fill_mri(builder, plans: list[DemoPathway]) -> None:
         for i, level in enumerate(_levels(rng, rng.choice([1, 1, 2, 2, 3]))):
             acute = treatable and i == 0 or rng.random() < 0.3
             findings.append(
-                MriLevelFinding(
+                new(
+                    MriLevelFinding,
                     scan=scan,
                     level=level,
                     oedema="present" if acute else rng.choice(["absent", "absent", "indeterminate"]),
@@ -192,7 +196,8 @@ def _requests(builder, plans: list[DemoPathway], scans: list[MriScan]) -> None:
             continue
         requested = _day(plan, Stage.MRI, builder)
         requests.append(
-            MriRequest(
+            new(
+                MriRequest,
                 pathway=plan.pathway,
                 requested_on=min(requested, scanned.get(plan.pathway.pk, requested)),
                 requested_by=RADIOLOGISTS[plan.pathway.pk % len(RADIOLOGISTS)],
@@ -249,7 +254,8 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
         female = pathway.patient.sex == "female"
         drugs = _antithrombotics(rng)
         records.append(
-            PreAssessment(
+            new(
+                PreAssessment,
                 pathway=pathway,
                 assessed_on=assessed,
                 hb_g_l=Decimal(rng.randint(105, 150) if female else rng.randint(115, 165)),
@@ -297,7 +303,8 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
         if not record.no_known_allergies:
             for allergen in rng.sample(["contrast", "antibiotics", "latex", "sedatives_opioids", "other"], 1):
                 allergies.append(
-                    Allergy(
+                    new(
+                        Allergy,
                         pre_assessment=record,
                         allergen=allergen,
                         details="Penicillin" if allergen == "other" else "",
@@ -308,7 +315,8 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
                 )
         for drug in drugs:
             medicines.append(
-                AntithromboticMedicine(
+                new(
+                    AntithromboticMedicine,
                     pre_assessment=record,
                     drug=drug,
                     dose={"warfarin": "As per INR clinic", "aspirin": "75 mg once daily"}.get(drug, "Usual dose"),
