@@ -12,18 +12,20 @@ import datetime
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import accumulate
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, models
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import sync_roles
-from demo.rows import bulk_create_with_history, bulk_insert, new
+from demo.rows import bulk_create_with_history, bulk_insert, new, then, writing
 from pathway.core import state
-from pathway.core.choices import ExitState, Stage
+from pathway.core.choices import ExitState, Level, Stage
 from pathway.core.models import Aetiology, Pathway, PathwayStatus, Patient, Priority, ReferrerType, Sex, StageTransition
 from pathway.core.service_settings import ServiceSettings
 from pathway.validators import nhs_number_is_valid
@@ -210,6 +212,13 @@ EXIT_REASONS = {
     ExitState.RESOLVED_CONSERVATIVELY: "Pain settled with conservative management.",
 }
 
+_OPEN_STAGES, _OPEN_CUMULATIVE = list(OPEN_STAGE_WEIGHTS), list(accumulate(OPEN_STAGE_WEIGHTS.values()))
+_EXITS, _EXIT_CUMULATIVE = list(EXIT_WEIGHTS), list(accumulate(EXIT_WEIGHTS.values()))
+_AETIOLOGIES = [Aetiology.OSTEOPOROTIC, Aetiology.MYELOMA, Aetiology.METASTATIC, Aetiology.HAEMANGIOMA]
+_AETIOLOGY_CUMULATIVE = list(accumulate([80, 8, 10, 2]))
+_PRIORITIES, _PRIORITY_CUMULATIVE = [Priority.ROUTINE, Priority.URGENT], list(accumulate([80, 20]))
+_REFERRER_TYPES = ReferrerType.values
+
 
 @dataclass
 class DemoPathway:
@@ -223,6 +232,17 @@ class DemoPathway:
     stage_dates: dict[Stage, datetime.date] = field(default_factory=dict)
     # When each stage was entered: increasing, and never in the future.
     stage_times: dict[Stage, datetime.datetime] = field(default_factory=dict)
+    # Records a filler made that a later stage's filler builds on (the rows are written later, by
+    # the writer, so they are handed on here rather than read back).
+    suitability: models.Model | None = None
+    scan: models.Model | None = None
+    findings: list[models.Model] = field(default_factory=list)
+    pre_assessment: models.Model | None = None
+    medicines: list[models.Model] = field(default_factory=list)
+
+    def treatable_levels(self) -> list[str]:
+        """The MRI review's treatable levels (the planned levels), in spinal order."""
+        return sorted((f.level for f in self.findings if f.treatable), key=Level.sort_key)
 
     def reached_stage(self, stage: Stage) -> bool:
         return self.reached.index >= Stage(stage).index
@@ -312,11 +332,10 @@ class DemoBuilder:
 
     # -- planning -----------------------------------------------------------------------------------
     def _plan_one(self, rng: random.Random) -> tuple[Stage, ExitState | None]:
+        # Cumulative weights worked out once: the same draws as weights=, without the sums per call.
         if rng.random() < 0.55:
-            stages = list(OPEN_STAGE_WEIGHTS)
-            return rng.choices(stages, weights=[OPEN_STAGE_WEIGHTS[s] for s in stages])[0], None
-        exits = list(EXIT_WEIGHTS)
-        exit_state = rng.choices(exits, weights=[EXIT_WEIGHTS[e] for e in exits])[0]
+            return rng.choices(_OPEN_STAGES, cum_weights=_OPEN_CUMULATIVE)[0], None
+        exit_state = rng.choices(_EXITS, cum_weights=_EXIT_CUMULATIVE)[0]
         return rng.choice(EXIT_STAGES[exit_state]), exit_state
 
     def _stage_dates(self, rng: random.Random, reached: Stage, closed: bool) -> dict[Stage, datetime.date]:
@@ -356,14 +375,19 @@ class DemoBuilder:
         if not STAGE_FILLERS:
             raise RuntimeError("No stage fillers registered: build through demo.seed, which imports them.")
         self.ensure_users()
-        numbers = nhs_numbers(start=Patient.objects.count() + self.seed * 7919 % 500000)
+        already = Patient.objects.count()
+        numbers = nhs_numbers(start=already + self.seed * 7919 % 500000)
         existing = set(Patient.objects.values_list("nhs_number", flat=True))
+        # A second thread writes each chunk while the next is built, unless the caller holds a
+        # transaction (the tests) or the database lives in this connection's memory.
+        in_memory = getattr(connection, "is_in_memory_db", lambda: False)()
         made = 0
-        while made < self.count:
-            size = min(self.chunk, self.count - made)
-            with transaction.atomic():
-                self._build_chunk(size, numbers, existing, made)
-            made += size
+        with writing(threaded=not connection.in_atomic_block and not in_memory) as writer:
+            while made < self.count:
+                size = min(self.chunk, self.count - made)
+                self._build_chunk(size, numbers, existing, already + made)
+                writer.end_chunk()
+                made += size
         return made
 
     def _build_chunk(self, size: int, numbers, existing: set[str], offset: int) -> None:
@@ -407,14 +431,11 @@ class DemoBuilder:
                 Pathway,
                 patient=patient,
                 referral_received_on=referral,
-                referrer_type=prng.choice(ReferrerType.values),
+                referrer_type=prng.choice(_REFERRER_TYPES),
                 referrer_name=f"Dr {prng.choice(FAMILY_NAMES)}",
                 referrer_organisation=prng.choice(ORGANISATIONS),
-                aetiology=prng.choices(
-                    [Aetiology.OSTEOPOROTIC, Aetiology.MYELOMA, Aetiology.METASTATIC, Aetiology.HAEMANGIOMA],
-                    weights=[80, 8, 10, 2],
-                )[0],
-                priority=prng.choices([Priority.ROUTINE, Priority.URGENT], weights=[80, 20])[0],
+                aetiology=prng.choices(_AETIOLOGIES, cum_weights=_AETIOLOGY_CUMULATIVE)[0],
+                priority=prng.choices(_PRIORITIES, cum_weights=_PRIORITY_CUMULATIVE)[0],
                 symptom_onset_on=onset,
                 responsible_consultant=consultant,
                 current_stage=reached,
@@ -456,8 +477,9 @@ class DemoBuilder:
         self._transitions(plans)
         for _stage, filler in STAGE_FILLERS:
             filler(self, plans)
-        # Rows inserted in bulk send no save signals: fill the worklist state of the chunk at once.
-        state.rebuild(ids=[plan.pathway.pk for plan in plans])
+        # Rows inserted in bulk send no save signals: fill the worklist state of the chunk at once,
+        # from the rows just written (state.compute, the one definition of the state).
+        then(partial(state.rebuild, ids=[plan.pathway.pk for plan in plans]))
 
     def _stage_times(self, dates: dict[Stage, datetime.date], rng: random.Random) -> dict[Stage, datetime.datetime]:
         """Entry time of each stage: on its date, after the previous stage, never in the future."""

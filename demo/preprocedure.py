@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import random
 from decimal import Decimal
+from itertools import accumulate
 
 from django.utils import timezone
 
@@ -47,10 +48,13 @@ def _day(plan: DemoPathway, stage: Stage, builder, offset: int = 0) -> datetime.
     return min(day, builder.today)
 
 
+_LEVELS, _LEVEL_CUMULATIVE = list(LEVEL_WEIGHTS), list(accumulate(LEVEL_WEIGHTS.values()))
+
+
 def _levels(rng, count: int) -> list[str]:
     chosen: list[str] = []
     while len(chosen) < count:
-        level = rng.choices(list(LEVEL_WEIGHTS), weights=list(LEVEL_WEIGHTS.values()))[0]
+        level = rng.choices(_LEVELS, cum_weights=_LEVEL_CUMULATIVE)[0]
         if level not in chosen:
             chosen.append(level)
     return sorted(chosen, key=Level.sort_key)
@@ -116,6 +120,7 @@ def fill_suitability(builder, plans: list[DemoPathway]) -> None:
             )
         )
         _baseline(records[-1], plan)
+        plan.suitability = records[-1]
     bulk_create_with_history(records, SuitabilityAssessment, default_user=builder.users["radiologist"])
 
 
@@ -162,6 +167,7 @@ def fill_mri(builder, plans: list[DemoPathway]) -> None:
     findings = []
     for scan, plan in zip(scans, scan_plans, strict=True):
         rng = plan.rng
+        plan.scan = scan
         treatable = plan.reached_stage(Stage.PRE_ASSESSMENT) or (
             plan.exit_state != ExitState.NOT_SUITABLE and rng.random() < 0.8
         )
@@ -183,6 +189,7 @@ def fill_mri(builder, plans: list[DemoPathway]) -> None:
                     recorded_by=user,
                 )
             )
+            plan.findings.append(findings[-1])
     bulk_create_with_history(findings, MriLevelFinding, default_user=user)
 
 
@@ -300,6 +307,7 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
     allergies, medicines = [], []
     for record, plan, drugs in zip(records, record_plans, record_drugs, strict=True):
         rng = plan.rng
+        plan.pre_assessment = record
         if not record.no_known_allergies:
             for allergen in rng.sample(["contrast", "antibiotics", "latex", "sedatives_opioids", "other"], 1):
                 allergies.append(
@@ -324,5 +332,6 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
                     recorded_by=user,
                 )
             )
+            plan.medicines.append(medicines[-1])
     bulk_create_with_history(allergies, Allergy, default_user=user)
     bulk_create_with_history(medicines, AntithromboticMedicine, default_user=user)

@@ -18,11 +18,16 @@ Everything runs inside seed_demo's transaction, with nothing else writing these 
 from __future__ import annotations
 
 import datetime
+import json
 import operator
-from collections.abc import Callable, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
 
 from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -36,12 +41,13 @@ class _Spec:
     def __init__(self, model):
         self.static: dict[str, object] = {}
         self.dynamic: list[tuple[str, Callable[[], object]]] = []
-        self.relations: dict[str, str] = {}
+        # A foreign key by name: its id column, and the field of the target it holds.
+        self.relations: dict[str, tuple[str, str]] = {}
         self.names: set[str] = set()
         for f in model._meta.concrete_fields:
             self.names.add(f.attname)
             if f.is_relation:
-                self.relations[f.name] = f.attname
+                self.relations[f.name] = (f.attname, f.target_field.attname)
             if f.has_default() and callable(f.default):
                 self.dynamic.append((f.attname, f.default))
             else:
@@ -59,16 +65,23 @@ def new(model: type[models.Model], **values) -> models.Model:
         spec = _SPECS[model] = _Spec(model)
     obj = model.__new__(model)
     obj._state = model_state = ModelState()
+    model_state.fields_cache = cache = {}
     data = obj.__dict__
     data.update(spec.static)
+    now = None
     for attname, factory in spec.dynamic:
         if attname not in values:
-            data[attname] = factory()
+            if factory is timezone.now:  # created_at and updated_at alike, read once
+                now = now or factory()
+                data[attname] = now
+            else:
+                data[attname] = factory()
+    relations = spec.relations
     for name, value in values.items():
-        attname = spec.relations.get(name)
-        if attname is not None:
-            data[attname] = None if value is None else value.pk
-            model_state.fields_cache[name] = value
+        relation = relations.get(name)
+        if relation is not None:
+            data[relation[0]] = None if value is None else getattr(value, relation[1])
+            cache[name] = value
         elif name in spec.names:
             data[name] = value
         else:
@@ -92,8 +105,13 @@ def _adapter(field: models.Field) -> Callable | None:
         return lambda value: str(value.astimezone(tz).replace(tzinfo=None))
     if internal == "DateField":
         return None if postgres else datetime.date.isoformat
-    if internal in ("DecimalField", "JSONField", "UUIDField", "TimeField", "FileField", "ImageField", "BinaryField"):
+    if internal == "JSONField":
+        encoder = field.encoder
+        return lambda value: json.dumps(value, cls=encoder)
+    if internal in ("UUIDField", "TimeField", "FileField", "ImageField"):
         return lambda value: field.get_db_prep_save(value, connection)
+    # Strings, numbers, booleans, Decimal and bytes go as they are (Django registers Decimal with
+    # sqlite3; psycopg adapts it).
     return None
 
 
@@ -121,18 +139,125 @@ def _insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
 
 
+# --- the writer: ids at once, rows written per chunk ------------------------------------------------
+
+
+class RowWriter:
+    """Where the builder's rows go. `bulk_insert` and `bulk_create_with_history` give the instances
+    their ids at once (children point at them straight away) and queue the writes; `end_chunk`
+    writes a chunk's rows in one transaction. Threaded, a second thread (with its own connection)
+    writes a chunk while the next one is built, so the database and Python work side by side;
+    otherwise (inside a caller's transaction, as in the tests) the chunk is written there and then.
+    The fillers never read back what they wrote: what later stages need travels on the plans."""
+
+    def __init__(self, *, threaded: bool):
+        self.threaded = threaded
+        self.next_ids: dict[type[models.Model], int] = {}
+        self.steps: list[Callable[[], object]] = []
+        self.touched: dict[type[models.Model], None] = {}
+        self.error: BaseException | None = None
+        self.cancelled = False
+        if threaded:
+            self.queue: queue.Queue = queue.Queue(maxsize=1)
+            self.thread = threading.Thread(target=self._run, name="seed-demo-writer", daemon=True)
+            self.thread.start()
+
+    def allocate(self, model: type[models.Model], count: int) -> int:
+        """The first of `count` new ids of `model` (the table's highest id is read once per build)."""
+        start = self.next_ids.get(model)
+        if start is None:
+            start = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
+        self.next_ids[model] = start + count
+        self.touched[model] = None
+        return start
+
+    def add(self, step: Callable[[], object]) -> None:
+        self.steps.append(step)
+
+    def end_chunk(self) -> None:
+        steps, self.steps = self.steps, []
+        # Move each table's id sequence past the ids given out, so later inserts never collide.
+        steps += [partial(_reset_sequences, model) for model in self.touched]
+        self.touched = {}
+        if not self.threaded:
+            _write(steps)
+            return
+        self._raise()
+        self.queue.put(steps)
+
+    def close(self, *, cancel: bool = False) -> None:
+        if self.threaded:
+            self.cancelled = self.cancelled or cancel
+            self.queue.put(None)
+            self.thread.join()
+        if not cancel:
+            self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        try:
+            while (steps := self.queue.get()) is not None:
+                if self.error is None and not self.cancelled:
+                    try:
+                        _write(steps)
+                    except Exception as exc:  # noqa: BLE001 (handed to the building thread, raised there)
+                        self.error = exc
+        finally:
+            connection.close()
+
+
+def _write(steps: list[Callable[[], object]]) -> None:
+    with transaction.atomic():
+        without_foreign_key_triggers()
+        for step in steps:
+            step()
+
+
+_writer: RowWriter | None = None
+
+
+@contextmanager
+def writing(*, threaded: bool) -> Iterator[RowWriter]:
+    """The writer the bulk functions below use while the builder runs."""
+    global _writer
+    writer = _writer = RowWriter(threaded=threaded)
+    try:
+        yield writer
+    except BaseException:
+        writer.close(cancel=True)
+        raise
+    else:
+        writer.close()
+    finally:
+        _writer = None
+
+
+def _current() -> RowWriter:
+    if _writer is None:
+        raise RuntimeError("Demo rows are written through demo.rows.writing() (DemoBuilder.build).")
+    return _writer
+
+
+def then(step: Callable[[], object]) -> None:
+    """Run `step` (set-based SQL over rows already queued) in order with the chunk's writes."""
+    _current().add(step)
+
+
 def bulk_insert(objs: list[models.Model], model: type[models.Model]) -> list[models.Model]:
-    """Insert rows with ids assigned up front (so children can point at them), no history."""
+    """Give the rows their ids and queue their insert (no history)."""
     if not objs:
         return objs
-    start = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
+    writer = _current()
+    start = writer.allocate(model, len(objs))
     alias = connection.alias
     for offset, obj in enumerate(objs):
         obj.pk = start + offset
         obj._state.adding = False
         obj._state.db = alias
-    _insert(model, objs)
-    _reset_sequences(model)
+    writer.add(partial(_insert, model, objs))
     return objs
 
 
@@ -143,7 +268,7 @@ def bulk_create_with_history(objs: list[models.Model], model, *, default_user) -
     if not objs:
         return objs
     bulk_insert(objs, model)
-    _history_from_rows(model, objs[0].pk, objs[-1].pk, user_id=default_user.pk, when=timezone.now())
+    then(partial(_history_from_rows, model, objs[0].pk, objs[-1].pk, user_id=default_user.pk, when=timezone.now()))
     return objs
 
 
@@ -178,6 +303,23 @@ def _history_from_rows(model, first: int, last: int, *, user_id: int, when: date
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, first, last])
+
+
+def without_foreign_key_triggers() -> None:
+    """On PostgreSQL, for the rest of the current transaction, skip the foreign-key triggers: each
+    inserted row otherwise queues a check that runs at commit, a lookup and a row lock on its parent,
+    about a third of the seeding time. The ids come from rows inserted just before in the same
+    transaction (or the demo users), so the checks could only fail on a bug in the builder; the test
+    suite and SQLite runs of seed_demo keep the checks and would catch one.
+
+    Needs a superuser (the usual local development role); otherwise the triggers stay on and the
+    seeding is only slower. Never used outside seed_demo."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+        if cursor.fetchone()[0]:
+            cursor.execute("SET LOCAL session_replication_role = replica")
 
 
 def _reset_sequences(model) -> None:
