@@ -1,18 +1,20 @@
 """Fast row building and bulk inserts for the demo data (demo data only; never for clinical writes).
 
 seed_demo writes about 75 rows per pathway (half of them history rows), so at 100,000 pathways the
-cost per row decides the run time. Three things keep it low:
+cost per row decides the run time. What keeps it low:
 
 - `new(Model, **fields)` builds a model instance without Model.__init__ (no per-field descriptor
   calls, no init signals): the fields' defaults, then the given values, foreign keys by object or by
   id. The result is an ordinary unsaved instance (its methods and properties work).
-- `bulk_insert` assigns the ids up front (children can point at them at once) and sends the rows
-  in one statement per batch: COPY on PostgreSQL, executemany on SQLite. No save(), so no save
-  signals: the builder fills the pathways' stored state in bulk afterwards.
+- `bulk_insert` assigns the ids up front (children can point at them at once); the rows go in one
+  statement per table and chunk: COPY on PostgreSQL, executemany on SQLite. No save(), so no save
+  signals: the builder stores the pathways' state in bulk afterwards.
 - `bulk_create_with_history` then writes the "created" history rows inside the database, one
   INSERT ... SELECT over the new ids, instead of building a second Python object per row.
+- A `RowWriter` writes each chunk in one transaction, from a second thread when it can, while the
+  next chunk is built; on PostgreSQL, as a superuser, without the per-row foreign-key triggers.
 
-Everything runs inside seed_demo's transaction, with nothing else writing these tables.
+Nothing else writes these tables while seed_demo runs.
 """
 
 from __future__ import annotations
@@ -115,7 +117,8 @@ def _adapter(field: models.Field) -> Callable | None:
     return None
 
 
-def _insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """Send `objs` (their ids set) in one statement: COPY on PostgreSQL, executemany on SQLite."""
     fields = model._meta.concrete_fields
     adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
     values = operator.itemgetter(*[f.attname for f in fields])
@@ -257,7 +260,7 @@ def bulk_insert(objs: list[models.Model], model: type[models.Model]) -> list[mod
         obj.pk = start + offset
         obj._state.adding = False
         obj._state.db = alias
-    writer.add(partial(_insert, model, objs))
+    writer.add(partial(insert_rows, model, objs))
     return objs
 
 
