@@ -99,42 +99,71 @@ def _adapter(field: models.Field) -> Callable | None:
     None when the driver takes the Python value as it is."""
     internal = field.get_internal_type()
     postgres = connection.vendor == "postgresql"
+    if internal in ("FileField", "ImageField"):
+        return lambda value: field.get_db_prep_save(value, connection)
+    if postgres:
+        # Binary COPY: psycopg dumps dates, times, decimals, bytes, UUIDs and JSON (as jsonb) itself.
+        if internal == "JSONField" and field.encoder is not None:
+            encoder = field.encoder
+            return lambda value: json.loads(json.dumps(value, cls=encoder))
+        return None
     if internal == "DateTimeField":
-        if postgres:
-            return None
         tz = connection.timezone  # what Django's SQLite backend stores: naive, in the connection's zone
 
         return lambda value: str(value.astimezone(tz).replace(tzinfo=None))
     if internal == "DateField":
-        return None if postgres else datetime.date.isoformat
+        return datetime.date.isoformat
     if internal == "JSONField":
         encoder = field.encoder
         return lambda value: json.dumps(value, cls=encoder)
-    if internal in ("UUIDField", "TimeField", "FileField", "ImageField"):
+    if internal in ("UUIDField", "TimeField"):
         return lambda value: field.get_db_prep_save(value, connection)
     # Strings, numbers, booleans, Decimal and bytes go as they are (Django registers Decimal with
-    # sqlite3; psycopg adapts it).
+    # sqlite3).
     return None
 
 
+_COLUMN_TYPES: dict[str, dict[str, str]] = {}
+
+
+def _column_types(table: str) -> dict[str, str]:
+    """PostgreSQL's type of each column of `table` (int8, varchar, timestamptz...), for binary COPY."""
+    types = _COLUMN_TYPES.get(table)
+    if types is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT column_name, udt_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = %s",
+                [table],
+            )
+            types = _COLUMN_TYPES[table] = dict(cursor.fetchall())
+    return types
+
+
 def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None:
-    """Send `objs` (their ids set) in one statement: COPY on PostgreSQL, executemany on SQLite."""
+    """Send `objs` (their ids set) in one statement: a binary COPY on PostgreSQL (the cheapest
+    way in, for Python and the server alike), executemany on SQLite."""
     fields = model._meta.concrete_fields
     adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
     values = operator.itemgetter(*[f.attname for f in fields])
-    rows = []
-    for obj in objs:
-        row = list(values(obj.__dict__))
-        for i, adapt in adapters:
-            if row[i] is not None:
-                row[i] = adapt(row[i])
-        rows.append(row)
+    if adapters:
+        rows = []
+        for obj in objs:
+            row = list(values(obj.__dict__))
+            for i, adapt in adapters:
+                if row[i] is not None:
+                    row[i] = adapt(row[i])
+            rows.append(row)
+    else:
+        rows = [values(obj.__dict__) for obj in objs]
     quote = connection.ops.quote_name
     table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            types = _column_types(model._meta.db_table)
             # Table and column names come from the models, never from input.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([types[f.column] for f in fields])
                 for row in rows:
                     copy.write_row(row)
         else:
