@@ -189,6 +189,8 @@ class RowWriter:
         self.touched: dict[type[models.Model], None] = {}
         self.error: BaseException | None = None
         self.cancelled = False
+        self.chunks = 0
+        self.apps: set = set()
         if threaded:
             self.queue: queue.Queue = queue.Queue(maxsize=1)
             self.thread = threading.Thread(target=self._run, name="seed-demo-writer", daemon=True)
@@ -210,12 +212,17 @@ class RowWriter:
         steps, self.steps = self.steps, []
         # Move each table's id sequence past the ids given out, so later inserts never collide.
         steps += [partial(_reset_sequences, model) for model in self.touched]
+        self.apps.update(model._meta.app_config for model in self.touched)
         self.touched = {}
+        self.chunks += 1
+        after = []
+        if self.chunks in ANALYZE_AFTER_CHUNKS:
+            after.append(partial(_analyze, list(self.apps)))
         if not self.threaded:
-            _write(steps)
+            _write(steps, after)
             return
         self._raise()
-        self.queue.put(steps)
+        self.queue.put((steps, after))
 
     def close(self, *, cancel: bool = False) -> None:
         if self.threaded:
@@ -231,21 +238,42 @@ class RowWriter:
 
     def _run(self) -> None:
         try:
-            while (steps := self.queue.get()) is not None:
+            while (item := self.queue.get()) is not None:
                 if self.error is None and not self.cancelled:
                     try:
-                        _write(steps)
+                        _write(*item)
                     except Exception as exc:  # noqa: BLE001 (handed to the building thread, raised there)
                         self.error = exc
         finally:
             connection.close()
 
 
-def _write(steps: list[Callable[[], object]]) -> None:
+def _write(steps: list[Callable[[], object]], after: list[Callable[[], object]]) -> None:
     with transaction.atomic():
         without_foreign_key_triggers()
         for step in steps:
             step()
+    for step in after:
+        step()
+
+
+# PostgreSQL plans the writer's INSERT ... SELECT statements (and state.compute's queries) from
+# table statistics; tables that started empty have none until analysed (autovacuum may be off, or
+# behind), and the plans made for empty tables cost several times more once they are large. The
+# tables seeded are analysed after these chunks (each ANALYZE reads a sample, growing with the
+# table up to a bound; the planner scales the statistics to the tables' size later).
+ANALYZE_AFTER_CHUNKS = {1, 8}
+
+
+def _analyze(app_configs) -> None:
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    tables = sorted(
+        {m._meta.db_table for app in app_configs for m in app.get_models() if m._meta.managed and not m._meta.proxy}
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(quote(t) for t in tables)}")  # names from the models
 
 
 _writer: RowWriter | None = None
