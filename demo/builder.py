@@ -12,98 +12,23 @@ import datetime
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import accumulate
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.management.color import no_style
-from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db import connection, models
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import sync_roles
+from demo.rows import bulk_create_with_history, bulk_insert, insert_rows, new, then, writing
 from pathway.core import state
-from pathway.core.choices import ExitState, Stage
+from pathway.core.choices import ExitState, Level, Stage
 from pathway.core.models import Aetiology, Pathway, PathwayStatus, Patient, Priority, ReferrerType, Sex, StageTransition
 from pathway.core.service_settings import ServiceSettings
 from pathway.validators import nhs_number_is_valid
-
-# --- fast inserts (demo data only) -----------------------------------------------------------------
-
-
-def _adapter(field):
-    """How one field's value goes to the database driver, decided once per field (not per value)."""
-    internal = field.get_internal_type()
-    if internal == "DateTimeField":
-        return connection.ops.adapt_datetimefield_value
-    if internal in ("DateField", "DecimalField", "JSONField", "UUIDField", "TimeField", "FileField", "ImageField"):
-        return lambda value: field.get_db_prep_save(value, connection)
-    return None
-
-
-def _insert(table: str, fields, rows) -> None:
-    adapters = [_adapter(f) for f in fields]
-    quote = connection.ops.quote_name
-    # Table and column names come from the models, never from input; values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    )
-    prepared = [[v if (a is None or v is None) else a(v) for a, v in zip(adapters, row, strict=True)] for row in rows]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
-
-
-def bulk_create_with_history(objs: list[models.Model], model, *, default_user) -> list[models.Model]:
-    """Like simple-history's bulk_create_with_history, several times faster for demo volumes: ids
-    are assigned up front, the rows and their "created" history rows go in one executemany each, then
-    the id sequence is moved on (PostgreSQL). Demo data only: runs inside seed_demo's transaction,
-    with nothing else writing these tables."""
-    if not objs:
-        return objs
-    bulk_insert(objs, model)
-    history = model.history.model
-    history_fields = [f for f in history._meta.concrete_fields if not f.primary_key]
-    extra = {
-        "history_date": timezone.now(),
-        "history_change_reason": None,
-        "history_type": "+",
-        "history_user_id": default_user.pk,
-    }
-    # simple-history stores a file field as its name in a text column.
-    file_names = {f.attname for f in model._meta.concrete_fields if isinstance(f, models.FileField)}
-
-    def value(obj, attname):
-        if attname in extra:
-            return extra[attname]
-        raw = getattr(obj, attname)
-        return (raw.name or "") if attname in file_names else raw
-
-    _insert(history._meta.db_table, history_fields, [[value(o, f.attname) for f in history_fields] for o in objs])
-    _reset_sequences(history)
-    return objs
-
-
-def bulk_insert(objs: list[models.Model], model) -> list[models.Model]:
-    """Insert rows with ids assigned up front (so children can point at them), no history."""
-    if not objs:
-        return objs
-    start = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
-    for offset, obj in enumerate(objs):
-        obj.pk = start + offset
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    fields = model._meta.concrete_fields
-    _insert(model._meta.db_table, fields, [[getattr(o, f.attname) for f in fields] for o in objs])
-    _reset_sequences(model)
-    return objs
-
-
-def _reset_sequences(model) -> None:
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [model]):
-            cursor.execute(sql)
-
 
 FAMILY_NAMES = [
     "Smith",
@@ -287,6 +212,13 @@ EXIT_REASONS = {
     ExitState.RESOLVED_CONSERVATIVELY: "Pain settled with conservative management.",
 }
 
+_OPEN_STAGES, _OPEN_CUMULATIVE = list(OPEN_STAGE_WEIGHTS), list(accumulate(OPEN_STAGE_WEIGHTS.values()))
+_EXITS, _EXIT_CUMULATIVE = list(EXIT_WEIGHTS), list(accumulate(EXIT_WEIGHTS.values()))
+_AETIOLOGIES = [Aetiology.OSTEOPOROTIC, Aetiology.MYELOMA, Aetiology.METASTATIC, Aetiology.HAEMANGIOMA]
+_AETIOLOGY_CUMULATIVE = list(accumulate([80, 8, 10, 2]))
+_PRIORITIES, _PRIORITY_CUMULATIVE = [Priority.ROUTINE, Priority.URGENT], list(accumulate([80, 20]))
+_REFERRER_TYPES = ReferrerType.values
+
 
 @dataclass
 class DemoPathway:
@@ -300,6 +232,17 @@ class DemoPathway:
     stage_dates: dict[Stage, datetime.date] = field(default_factory=dict)
     # When each stage was entered: increasing, and never in the future.
     stage_times: dict[Stage, datetime.datetime] = field(default_factory=dict)
+    # Records a filler made that a later stage's filler builds on (the rows are written later, by
+    # the writer, so they are handed on here rather than read back).
+    suitability: models.Model | None = None
+    scan: models.Model | None = None
+    findings: list[models.Model] = field(default_factory=list)
+    pre_assessment: models.Model | None = None
+    medicines: list[models.Model] = field(default_factory=list)
+
+    def treatable_levels(self) -> list[str]:
+        """The MRI review's treatable levels (the planned levels), in spinal order."""
+        return sorted((f.level for f in self.findings if f.treatable), key=Level.sort_key)
 
     def reached_stage(self, stage: Stage) -> bool:
         return self.reached.index >= Stage(stage).index
@@ -307,6 +250,13 @@ class DemoPathway:
     def completed_stage(self, stage: Stage) -> bool:
         """The stage's own record is complete: the pathway moved past it, or completed."""
         return self.reached.index > Stage(stage).index or self.exit_state == ExitState.COMPLETED
+
+
+def _store_state(ids: list[int]) -> None:
+    """The stored state of new pathways (none stored yet), computed from their rows and inserted in
+    one batch: what `state.rebuild` does, without its delete and the ORM's per-row objects."""
+    rows = state.compute(ids)
+    insert_rows(state.PathwayState, [new(state.PathwayState, pathway_id=pk, **values) for pk, values in rows.items()])
 
 
 Filler = Callable[["DemoBuilder", list[DemoPathway]], None]
@@ -389,11 +339,10 @@ class DemoBuilder:
 
     # -- planning -----------------------------------------------------------------------------------
     def _plan_one(self, rng: random.Random) -> tuple[Stage, ExitState | None]:
+        # Cumulative weights worked out once: the same draws as weights=, without the sums per call.
         if rng.random() < 0.55:
-            stages = list(OPEN_STAGE_WEIGHTS)
-            return rng.choices(stages, weights=[OPEN_STAGE_WEIGHTS[s] for s in stages])[0], None
-        exits = list(EXIT_WEIGHTS)
-        exit_state = rng.choices(exits, weights=[EXIT_WEIGHTS[e] for e in exits])[0]
+            return rng.choices(_OPEN_STAGES, cum_weights=_OPEN_CUMULATIVE)[0], None
+        exit_state = rng.choices(_EXITS, cum_weights=_EXIT_CUMULATIVE)[0]
         return rng.choice(EXIT_STAGES[exit_state]), exit_state
 
     def _stage_dates(self, rng: random.Random, reached: Stage, closed: bool) -> dict[Stage, datetime.date]:
@@ -433,14 +382,19 @@ class DemoBuilder:
         if not STAGE_FILLERS:
             raise RuntimeError("No stage fillers registered: build through demo.seed, which imports them.")
         self.ensure_users()
-        numbers = nhs_numbers(start=Patient.objects.count() + self.seed * 7919 % 500000)
+        already = Patient.objects.count()
+        numbers = nhs_numbers(start=already + self.seed * 7919 % 500000)
         existing = set(Patient.objects.values_list("nhs_number", flat=True))
+        # A second thread writes each chunk while the next is built, unless the caller holds a
+        # transaction (the tests) or the database lives in this connection's memory.
+        in_memory = getattr(connection, "is_in_memory_db", lambda: False)()
         made = 0
-        while made < self.count:
-            size = min(self.chunk, self.count - made)
-            with transaction.atomic():
-                self._build_chunk(size, numbers, existing, made)
-            made += size
+        with writing(threaded=not connection.in_atomic_block and not in_memory) as writer:
+            while made < self.count:
+                size = min(self.chunk, self.count - made)
+                self._build_chunk(size, numbers, existing, already + made)
+                writer.end_chunk()
+                made += size
         return made
 
     def _build_chunk(self, size: int, numbers, existing: set[str], offset: int) -> None:
@@ -456,7 +410,8 @@ class DemoBuilder:
             age = rng.randint(55, 92)
             dob = self.today - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
             patients.append(
-                Patient(
+                new(
+                    Patient,
                     nhs_number=number,
                     hospital_number=f"D{self.seed:02d}{offset + i + 1:07d}",
                     family_name=rng.choice(FAMILY_NAMES),
@@ -479,17 +434,15 @@ class DemoBuilder:
             referral = dates[Stage.REFERRAL]
             consultant = prng.choice(self.consultants)
             onset = referral - datetime.timedelta(days=prng.randint(5, 40))
-            pathway = Pathway(
+            pathway = new(
+                Pathway,
                 patient=patient,
                 referral_received_on=referral,
-                referrer_type=prng.choice(ReferrerType.values),
+                referrer_type=prng.choice(_REFERRER_TYPES),
                 referrer_name=f"Dr {prng.choice(FAMILY_NAMES)}",
                 referrer_organisation=prng.choice(ORGANISATIONS),
-                aetiology=prng.choices(
-                    [Aetiology.OSTEOPOROTIC, Aetiology.MYELOMA, Aetiology.METASTATIC, Aetiology.HAEMANGIOMA],
-                    weights=[80, 8, 10, 2],
-                )[0],
-                priority=prng.choices([Priority.ROUTINE, Priority.URGENT], weights=[80, 20])[0],
+                aetiology=prng.choices(_AETIOLOGIES, cum_weights=_AETIOLOGY_CUMULATIVE)[0],
+                priority=prng.choices(_PRIORITIES, cum_weights=_PRIORITY_CUMULATIVE)[0],
                 symptom_onset_on=onset,
                 responsible_consultant=consultant,
                 current_stage=reached,
@@ -531,8 +484,9 @@ class DemoBuilder:
         self._transitions(plans)
         for _stage, filler in STAGE_FILLERS:
             filler(self, plans)
-        # Rows inserted in bulk send no save signals: fill the worklist state of the chunk at once.
-        state.rebuild(ids=[plan.pathway.pk for plan in plans])
+        # Rows inserted in bulk send no save signals: fill the worklist state of the chunk at once,
+        # from the rows just written (state.compute, the one definition of the state).
+        then(partial(_store_state, [plan.pathway.pk for plan in plans]))
 
     def _stage_times(self, dates: dict[Stage, datetime.date], rng: random.Random) -> dict[Stage, datetime.datetime]:
         """Entry time of each stage: on its date, after the previous stage, never in the future."""
@@ -561,7 +515,8 @@ class DemoBuilder:
             pathway = plan.pathway
             actor = pathway.responsible_consultant
             rows.append(
-                StageTransition(
+                new(
+                    StageTransition,
                     pathway=pathway,
                     kind="open",
                     to_stage=Stage.REFERRAL,
@@ -574,7 +529,8 @@ class DemoBuilder:
                 if stage == Stage.REFERRAL or stage.index > plan.reached.index:
                     continue
                 rows.append(
-                    StageTransition(
+                    new(
+                        StageTransition,
                         pathway=pathway,
                         kind="advance",
                         from_stage=previous,
@@ -586,7 +542,8 @@ class DemoBuilder:
                 previous = stage
             if plan.exit_state:
                 rows.append(
-                    StageTransition(
+                    new(
+                        StageTransition,
                         pathway=pathway,
                         kind="close",
                         from_stage=plan.reached,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from functools import partial
 
 from django.db import connection
 from django.utils import timezone
@@ -24,10 +25,10 @@ from consent.models import (
     Leaflet,
     Risk,
     RiskVersion,
-    sort_levels,
 )
-from demo.builder import DemoPathway, bulk_create_with_history, register_filler
-from pathway.models import ExitState, MriLevelFinding, PreAssessment, Stage
+from demo.builder import DemoPathway, register_filler
+from demo.rows import bulk_create_with_history, new, then
+from pathway.models import ExitState, Stage
 
 QUESTIONS = [
     "Asked how long she would need to lie flat afterwards; told 2 to 4 hours.",
@@ -77,21 +78,6 @@ def _state(plan: DemoPathway) -> str | None:
     return plan.rng.choices([None, "draft", "signed", "reconsent", "withdrawn"], weights=[25, 25, 35, 8, 7])[0]
 
 
-def _facts(plans: list[DemoPathway]) -> tuple[dict, dict]:
-    pathways = [p.pathway for p in plans]
-    levels: dict[int, list[str]] = {}
-    rows = MriLevelFinding.objects.filter(scan__pathway__in=pathways).treatable()
-    for pathway_id, level in rows.values_list("scan__pathway_id", "level"):
-        levels.setdefault(pathway_id, []).append(level)
-    pre = {
-        row[0]: row[1:]
-        for row in PreAssessment.objects.filter(pathway__in=pathways).values_list(
-            "pathway_id", "capacity_concern", "interpreter_required", "interpreter_language"
-        )
-    }
-    return {k: sort_levels(v) for k, v in levels.items()}, pre
-
-
 @register_filler(Stage.CONSENT)
 def fill_consent(builder, plans: list[DemoPathway]) -> None:
     chosen = [(plan, state) for plan in plans if (state := _state(plan))]
@@ -104,7 +90,6 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
     risks = [(risk, risk.current_version) for risk in Risk.objects.active().with_current_version()]
     if not leaflets or not risks:
         return
-    levels_by_pathway, pre_by_pathway = _facts([plan for plan, _ in chosen])
     signature = _signature_png()
     now = timezone.now()
     consents, meta = [], []
@@ -112,13 +97,18 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
         rng = plan.rng
         pathway = plan.pathway
         consultant = pathway.responsible_consultant or rng.choice(consultants)
-        concern, interpreter, language = pre_by_pathway.get(pathway.pk, (False, False, ""))
-        planned = levels_by_pathway.get(pathway.pk) or ["T12"]
+        pre = plan.pre_assessment
+        concern, interpreter, language = (
+            (pre.capacity_concern, pre.interpreter_required, pre.interpreter_language) if pre else (False, False, "")
+        )
+        planned = plan.treatable_levels() or ["T12"]
         levels = list(planned)
         if state == "reconsent":
             # Signed for other levels than now planned: the MRI review changed them afterwards.
-            # One planned level: signed for a neighbouring one instead (at most one of these is planned).
-            levels = planned[:-1] if len(planned) > 1 else [next(v for v in ("L2", "T10", "L3") if v not in planned)]
+            if len(planned) > 1:
+                levels = planned[:-1]
+            else:
+                levels = [next(v for v in ("L2", "T10", "L3") if v not in planned)]
         form4 = concern and rng.random() < 0.6
         consent_day = min(plan.stage_dates.get(Stage.CONSENT, builder.today), builder.today)
         signed_at = _at(consent_day, rng.randint(9, 16), rng.choice([0, 15, 30, 45])) if state != "draft" else None
@@ -129,7 +119,8 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
         # procedure filler uses the same operator.
         plan.operator = rng.choice(operators)
         consents.append(
-            ConsentRecord(
+            new(
+                ConsentRecord,
                 pathway=pathway,
                 form_type="form4" if form4 else "form1",
                 levels=levels,
@@ -184,7 +175,8 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
             confirmed_at = max(confirmed_at, consent.signed_at)
             operator = plan.operator
             confirmations.append(
-                ConsentConfirmation(
+                new(
+                    ConsentConfirmation,
                     consent=consent,
                     confirmed_by=operator,
                     confirmed_by_name=operator.display_name,
@@ -207,7 +199,8 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
                 withdrawn_at = min(withdrawn_at, plan.pathway.closed_at)
             withdrawn_at = max(withdrawn_at, consent.signed_at)
             withdrawals.append(
-                ConsentWithdrawal(
+                new(
+                    ConsentWithdrawal,
                     consent=consent,
                     withdrawn_at=withdrawn_at,
                     withdrawn_by="patient",
@@ -226,64 +219,90 @@ def fill_consent(builder, plans: list[DemoPathway]) -> None:
 
 
 def _copy_risks(consents: list[ConsentRecord], states: list[str], risks, user) -> None:
-    """Every library risk onto every demo consent, with history, as two set-based INSERT ... SELECT
-    statements (16 rows per consent made one by one dominated the seeding time).
+    """Every library risk onto every demo consent, with history, as set-based INSERT ... SELECT
+    statements run by the writer after the consents (16 rows per consent made one by one dominated
+    the seeding time).
 
     The rows are what `consent.services.start_consent` writes: the current version's wording and
     frequency, all discussed; a draft may still have one risk to go through, and the note on cement
     reaching the lungs is added when several levels are planned."""
     if not consents:
         return
+    ids = [c.pk for c in consents]
+    multi_level = {c.pk for c in consents if len(c.levels) > 1}
+    drafts = {c.pk for c, state in zip(consents, states, strict=True) if state == "draft" and c.pk % 2}
+    version_ids = [version.pk for _risk, version in risks]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        then(
+            partial(
+                _insert_risks,
+                chunk,
+                [pk for pk in chunk if pk in multi_level],
+                [pk for pk in chunk if pk in drafts],
+                version_ids,
+                user.pk,
+            )
+        )
+
+
+def _insert_risks(ids: list[int], multi_level: list[int], drafts: list[int], version_ids: list[int], user_id) -> None:
     qn = connection.ops.quote_name
     columns = [
         "version", "created_at", "updated_at", "recorded_by_id", "consent_id", "risk_id", "risk_version_id",
         "order", "name", "patient_wording", "frequency_numbers", "frequency_band", "source", "discussed",
         "not_discussed_reason", "patient_note",
     ]  # fmt: skip
-    ids = [c.pk for c in consents]
-    version_ids = [version.pk for _risk, version in risks]
     table, history = ExplainedRisk._meta.db_table, ExplainedRisk.history.model._meta.db_table
     consent_table = ConsentRecord._meta.db_table
     risk_table, version_table = Risk._meta.db_table, RiskVersion._meta.db_table
+
+    def among(pks: list[int]) -> tuple[str, list[int]]:
+        # "c.id IN (...)", or a condition that is never true for an empty list.
+        return (f"c.{qn('id')} IN ({', '.join(['%s'] * len(pks))})", pks) if pks else ("1 = 0", [])
+
+    multi_sql, multi_params = among(multi_level)
+    draft_sql, draft_params = among(drafts)
+    marks = ", ".join(["%s"] * len(ids))
+    version_marks = ", ".join(["%s"] * len(version_ids))
     with connection.cursor() as cursor:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join(["%s"] * len(chunk))
-            version_marks = ", ".join(["%s"] * len(version_ids))
-            cursor.execute(
-                # Identifiers from model metadata, quoted; every value is a parameter.
-                f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
-                f"SELECT 1, c.{qn('created_at')}, c.{qn('updated_at')}, c.{qn('recorded_by_id')}, c.{qn('id')}, "
-                f"v.{qn('risk_id')}, v.{qn('id')}, r.{qn('order')}, v.{qn('name')}, v.{qn('patient_wording')}, "
-                f"v.{qn('frequency_numbers')}, v.{qn('frequency_band')}, v.{qn('source')}, %s, '', '' "
-                f"FROM {qn(consent_table)} c CROSS JOIN {qn(version_table)} v "
-                f"JOIN {qn(risk_table)} r ON r.{qn('id')} = v.{qn('risk_id')} "
-                f"WHERE c.{qn('id')} IN ({marks}) AND v.{qn('id')} IN ({version_marks})",
-                [True, *chunk, *version_ids],
-            )
-    multi_level = [c.pk for c in consents if len(c.levels) > 1]
-    for start in range(0, len(multi_level), 500):
-        ExplainedRisk.objects.filter(consent_id__in=multi_level[start : start + 500], risk__code="pce_any").update(
-            patient_note="More than one level: a little more likely."
+        cursor.execute(
+            # Identifiers from model metadata, quoted; every value is a parameter.
+            f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
+            f"SELECT 1, c.{qn('created_at')}, c.{qn('updated_at')}, c.{qn('recorded_by_id')}, c.{qn('id')}, "
+            f"v.{qn('risk_id')}, v.{qn('id')}, r.{qn('order')}, v.{qn('name')}, v.{qn('patient_wording')}, "
+            f"v.{qn('frequency_numbers')}, v.{qn('frequency_band')}, v.{qn('source')}, "
+            f"CASE WHEN r.{qn('code')} = %s AND {draft_sql} THEN %s ELSE %s END, '', "
+            f"CASE WHEN r.{qn('code')} = %s AND {multi_sql} THEN %s ELSE '' END "
+            f"FROM {qn(consent_table)} c CROSS JOIN {qn(version_table)} v "
+            f"JOIN {qn(risk_table)} r ON r.{qn('id')} = v.{qn('risk_id')} "
+            f"WHERE c.{qn('id')} IN ({marks}) AND v.{qn('id')} IN ({version_marks}) "
+            f"ORDER BY c.{qn('id')}, v.{qn('id')}",
+            [
+                "rib_fracture",
+                *draft_params,
+                False,
+                True,
+                "pce_any",
+                *multi_params,
+                "More than one level: a little more likely.",
+                *ids,
+                *version_ids,
+            ],  # fmt: skip
         )
-    drafts = [c.pk for c, state in zip(consents, states, strict=True) if state == "draft" and c.pk % 2]
-    ExplainedRisk.objects.filter(consent_id__in=drafts, risk__code="rib_fracture").update(discussed=False)
-    history_columns = [*columns, "id", "history_date", "history_change_reason", "history_type", "history_user_id"]
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {qn(history)} ({', '.join(qn(c) for c in history_columns)}) "  # noqa: S608
-                f"SELECT {', '.join('e.' + qn(c) for c in columns)}, e.{qn('id')}, e.{qn('created_at')}, NULL, '+', %s "
-                f"FROM {qn(table)} e WHERE e.{qn('consent_id')} IN ({marks})",
-                [user.pk, *chunk],
-            )
+        history_columns = [*columns, "id", "history_date", "history_change_reason", "history_type", "history_user_id"]
+        cursor.execute(
+            f"INSERT INTO {qn(history)} ({', '.join(qn(c) for c in history_columns)}) "  # noqa: S608
+            f"SELECT {', '.join('e.' + qn(c) for c in columns)}, e.{qn('id')}, e.{qn('created_at')}, NULL, '+', %s "
+            f"FROM {qn(table)} e WHERE e.{qn('consent_id')} IN ({marks}) ORDER BY e.{qn('id')}",
+            [user_id, *ids],
+        )
 
 
 def _capacity(consent: ConsentRecord, consultant, *, lacks: bool) -> CapacityAssessment:
     ability = "unable" if lacks else "able"
-    return CapacityAssessment(
+    return new(
+        CapacityAssessment,
         consent=consent,
         decision=f"Whether to have vertebroplasty at {', '.join(consent.levels)}",
         reason_to_doubt="Confusion noted at pre-assessment.",

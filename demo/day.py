@@ -14,15 +14,14 @@ from decimal import Decimal
 from django.utils import timezone
 
 from consent.models import Risk
-from demo.builder import DemoPathway, bulk_create_with_history, register_filler
+from demo.builder import DemoPathway, register_filler
+from demo.rows import bulk_create_with_history, new
 from pathway.anticoagulation import DRUGS
 from pathway.complications.models import CIRSE_GRADES, SIR_GRADES, Complication
-from pathway.core.choices import ExitState, Level, Stage
+from pathway.core.choices import ExitState, Stage
 from pathway.core.models import LEG_FIELDS, rule_values
 from pathway.follow_up.models import FollowUp
-from pathway.mri.models import MriLevelFinding, MriScan
 from pathway.outcomes import DisabilityInstrument
-from pathway.pre_assessment.models import AntithromboticMedicine, PreAssessment
 from pathway.procedure.models import (
     CHECKLIST_ITEMS,
     ImagingAgeDecision,
@@ -34,7 +33,6 @@ from pathway.procedure.models import (
 from pathway.recovery import schedule
 from pathway.recovery.models import Escalation, ObservationSet, Recovery
 from pathway.scores import ResponseBand
-from pathway.suitability.models import SuitabilityAssessment
 
 CEMENTS = ["PMMA bone cement (radiopaque)", "PMMA vertebroplasty cement, high viscosity"]
 FINDINGS = [
@@ -67,12 +65,16 @@ def _start(plan: DemoPathway, builder) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(plan.rng.randint(8, 13), 0)))
 
 
-def _treatable_levels(plans: list[DemoPathway]) -> dict[int, list[str]]:
-    levels: dict[int, list[str]] = {}
-    rows = MriLevelFinding.objects.filter(scan__pathway__in=[p.pathway for p in plans]).treatable()
-    for pathway_id, level in rows.values_list("scan__pathway_id", "level"):
-        levels.setdefault(pathway_id, []).append(level)
-    return {k: sorted(v, key=Level.sort_key) for k, v in levels.items()}
+def _legs(plan: DemoPathway) -> dict:
+    """The sign in repeats the pre-assessment's leg checks (the baseline, domain.md 7.1)."""
+    if plan.pre_assessment is None:
+        return {
+            "left_leg_power": 5,
+            "right_leg_power": 5,
+            "left_leg_sensation": "normal",
+            "right_leg_sensation": "normal",
+        }
+    return {name: getattr(plan.pre_assessment, name) for name in LEG_FIELDS}
 
 
 @register_filler(Stage.PROCEDURE)
@@ -82,17 +84,10 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
     treated = [p for p in plans if _did_procedure(p)]
     if not treated:
         return
-    planned = _treatable_levels(treated)
-    pathways = [p.pathway for p in treated]
-    # The sign in repeats the pre-assessment's leg checks (the baseline, domain.md 7.1).
-    legs = {
-        row[0]: dict(zip(LEG_FIELDS, row[1:], strict=True))
-        for row in PreAssessment.objects.filter(pathway__in=pathways).values_list("pathway_id", *LEG_FIELDS)
-    }
     procedures, day_plans = [], []
     for plan in treated:
         rng = plan.rng
-        levels = planned.get(plan.pathway.pk) or ["T12"]
+        levels = plan.treatable_levels() or ["T12"]
         plan.levels = levels
         # Phases in CHECKLIST_ITEMS order: team brief, sign in, time out, sign out, debrief. Past the
         # procedure: all five (the list is over). At the procedure stage today: briefed, then some only
@@ -104,22 +99,15 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
         complete = plan.phases_done >= 4
         operator = getattr(plan, "operator", None) or rng.choice(operators)
         procedures.append(
-            Procedure(
+            new(
+                Procedure,
                 pathway=plan.pathway,
                 operator=operator if complete or rng.random() < 0.5 else None,
                 assistant=users["radiologist"] if operator != users["radiologist"] else None,
                 sedation_monitor=users["nurse"],
                 radiographer="A Radiographer",
                 pregnancy_status_on_day="not_applicable",
-                **legs.get(
-                    plan.pathway.pk,
-                    {
-                        "left_leg_power": 5,
-                        "right_leg_power": 5,
-                        "left_leg_sensation": "normal",
-                        "right_leg_sensation": "normal",
-                    },
-                ),
+                **_legs(plan),
                 anaesthesia="la_sedation",
                 sedation_drugs=[
                     {
@@ -176,7 +164,8 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
             by = procedure.operator or procedure.recorded_by
             for item in phase_items:
                 items.append(
-                    SafetyChecklistItem(
+                    new(
+                        SafetyChecklistItem,
                         procedure=procedure,
                         phase=phase,
                         item=item.code,
@@ -193,7 +182,8 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
                 leak = rng.random() < 0.3
                 sites = [rng.choice(["intradiscal", "venous", "venous", "soft_tissue", "foraminal"])] if leak else []
                 levels.append(
-                    TreatedLevel(
+                    new(
+                        TreatedLevel,
                         procedure=procedure,
                         level=level,
                         approach="transpedicular" if rng.random() < 0.85 else "parapedicular",
@@ -212,32 +202,30 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
                     )
                 )
         complications += _complications(plan, builder)
-    _sign_in_records(builder, procedures)
+    _sign_in_records(builder, procedures, day_plans)
     bulk_create_with_history(items, SafetyChecklistItem, default_user=users["radiologist"])
     bulk_create_with_history(levels, TreatedLevel, default_user=users["radiologist"])
     bulk_create_with_history(complications, Complication, default_user=users["nurse"])
 
 
-def _sign_in_records(builder, procedures: list[Procedure]) -> None:
+def _sign_in_records(builder, procedures: list[Procedure], plans: list[DemoPathway]) -> None:
     """What every demo sign in recorded besides its answers: the last dose actually taken of each
     antithrombotic, the day before its hold began (domain.md 4.3), and, for a scan older than the
     rule on the procedure date, a consultant's decision to proceed (domain.md 3)."""
-    by_pathway = {p.pathway_id: p for p in procedures}
     limit = int(rule_values()["imaging_age_warn_days"])
-    scans = {s.pathway_id: s for s in MriScan.objects.filter(pathway_id__in=by_pathway)}
     doses, decisions = [], []
-    medicines = AntithromboticMedicine.objects.filter(pre_assessment__pathway_id__in=by_pathway).select_related(
-        "pre_assessment"
-    )
-    for medicine in medicines:
-        procedure = by_pathway[medicine.pre_assessment.pathway_id]
+    medicines = [
+        (medicine, procedure) for procedure, plan in zip(procedures, plans, strict=True) for medicine in plan.medicines
+    ]
+    for medicine, procedure in medicines:
         rule = DRUGS.get(medicine.drug)
         band = rule.bands[-1] if rule else None
         # Stopped in good time: a full day more than the longest hold of the drug.
         days = (band.hold_days if band and band.hold_days else 1) + 2
         taken = procedure.started_at - datetime.timedelta(days=days)
         doses.append(
-            LastDose(
+            new(
+                LastDose,
                 procedure=procedure,
                 medicine=medicine,
                 last_taken_at=taken,
@@ -247,13 +235,14 @@ def _sign_in_records(builder, procedures: list[Procedure]) -> None:
             )
         )
     consultant = builder.users["consultant"]
-    for procedure in procedures:
-        scan = scans.get(procedure.pathway_id)
+    for procedure, plan in zip(procedures, plans, strict=True):
+        scan = plan.scan
         day = timezone.localdate(procedure.started_at)
         if scan is not None and (day - scan.scanned_on).days > limit:
             at = procedure.created_at - datetime.timedelta(minutes=10)
             decisions.append(
-                ImagingAgeDecision(
+                new(
+                    ImagingAgeDecision,
                     pathway_id=procedure.pathway_id,
                     scan=scan,
                     procedure_on=day,
@@ -297,7 +286,8 @@ def _complications(plan: DemoPathway, builder) -> list[Complication]:
     onset = min(onset, timezone.now() - datetime.timedelta(minutes=5))
     use_library = cache and rng.random() < 0.8
     return [
-        Complication(
+        new(
+            Complication,
             pathway=plan.pathway,
             risk_id=rng.choice(cache) if use_library else None,
             other_type=""
@@ -320,7 +310,8 @@ def _complications(plan: DemoPathway, builder) -> list[Complication]:
 
 def _obs(recovery, at, rng, *, worse: int = 0, legs: bool = True) -> ObservationSet:
     """An observation set; `worse` 0 is stable, 1 a little off, 2 deteriorating (NEWS2 5+)."""
-    return ObservationSet(
+    return new(
+        ObservationSet,
         recovery=recovery,
         taken_at=at,
         respiration_rate=[rng.randint(12, 18), rng.randint(19, 21), rng.randint(22, 26)][worse],
@@ -358,7 +349,8 @@ def fill_recovery(builder, plans: list[DemoPathway]) -> None:
         rest_end = arrived + datetime.timedelta(minutes=rng.choice([120, 135, 150, 180, 240]))
         now = timezone.now()
         records.append(
-            Recovery(
+            new(
+                Recovery,
                 pathway=plan.pathway,
                 arrived_at=arrived,
                 bed_rest_started_at=arrived,
@@ -428,7 +420,8 @@ def _escalations(observations: list[ObservationSet], nurse) -> None:
         discharged = obs.recovery.discharged_at is not None
         called = obs.taken_at + datetime.timedelta(minutes=3)
         rows.append(
-            Escalation(
+            new(
+                Escalation,
                 recovery=obs.recovery,
                 observation=obs,
                 news2_total=obs.news2.total,
@@ -452,9 +445,6 @@ def fill_follow_up(builder, plans: list[DemoPathway]) -> None:
     rules = rule_values()
     nurse = builder.users["nurse"]
     records = []
-    baselines = {
-        s.pathway_id: s for s in SuitabilityAssessment.objects.filter(pathway__in=[p.pathway.pk for p in plans])
-    }
     for plan in plans:
         if plan.reached != Stage.FOLLOW_UP or not hasattr(plan, "procedure_start"):
             continue
@@ -462,7 +452,8 @@ def fill_follow_up(builder, plans: list[DemoPathway]) -> None:
         day = timezone.localdate(plan.procedure_start)
         due = day + datetime.timedelta(days=int(rules["follow_up_day"]))
         done = plan.exit_state == ExitState.COMPLETED
-        record = FollowUp(
+        record = new(
+            FollowUp,
             pathway=plan.pathway,
             due_on=due,
             window_opens_on=due - datetime.timedelta(days=int(rules["follow_up_window_before_days"])),
@@ -490,7 +481,7 @@ def fill_follow_up(builder, plans: list[DemoPathway]) -> None:
             record.outcome = "discharged"
             record.completed_at = timezone.make_aware(datetime.datetime.combine(reviewed, datetime.time(11, 0)))
             record.completed_by = nurse
-            _against_baseline(record, baselines.get(plan.pathway.pk), better)
+            _against_baseline(record, plan.suitability, better)
         records.append(record)
     bulk_create_with_history(records, FollowUp, default_user=nurse)
 

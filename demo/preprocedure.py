@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime
 import random
 from decimal import Decimal
+from itertools import accumulate
 
 from django.utils import timezone
 
-from demo.builder import DemoPathway, bulk_create_with_history, register_filler
+from demo.builder import DemoPathway, register_filler
+from demo.rows import bulk_create_with_history, new
 from pathway.core.choices import ExitState, Level, Stage
 from pathway.core.models import Aetiology
 from pathway.mri.models import MriLevelFinding, MriRequest, MriScan
@@ -46,10 +48,13 @@ def _day(plan: DemoPathway, stage: Stage, builder, offset: int = 0) -> datetime.
     return min(day, builder.today)
 
 
+_LEVELS, _LEVEL_CUMULATIVE = list(LEVEL_WEIGHTS), list(accumulate(LEVEL_WEIGHTS.values()))
+
+
 def _levels(rng, count: int) -> list[str]:
     chosen: list[str] = []
     while len(chosen) < count:
-        level = rng.choices(list(LEVEL_WEIGHTS), weights=list(LEVEL_WEIGHTS.values()))[0]
+        level = rng.choices(_LEVELS, cum_weights=_LEVEL_CUMULATIVE)[0]
         if level not in chosen:
             chosen.append(level)
     return sorted(chosen, key=Level.sort_key)
@@ -85,7 +90,8 @@ def fill_suitability(builder, plans: list[DemoPathway]) -> None:
         assessed_on = _day(plan, Stage.SUITABILITY, builder, rng.randint(0, 3))
         decided_at = timezone.make_aware(datetime.datetime.combine(assessed_on, datetime.time(16, 0)))
         records.append(
-            SuitabilityAssessment(
+            new(
+                SuitabilityAssessment,
                 pathway=plan.pathway,
                 assessed_on=assessed_on,
                 pain_score=rng.randint(2, 6) if unsuitable and rng.random() < 0.5 else rng.randint(7, 10),
@@ -114,6 +120,7 @@ def fill_suitability(builder, plans: list[DemoPathway]) -> None:
             )
         )
         _baseline(records[-1], plan)
+        plan.suitability = records[-1]
     bulk_create_with_history(records, SuitabilityAssessment, default_user=builder.users["radiologist"])
 
 
@@ -142,7 +149,8 @@ def fill_mri(builder, plans: list[DemoPathway]) -> None:
             continue
         rng = plan.rng
         scans.append(
-            MriScan(
+            new(
+                MriScan,
                 pathway=plan.pathway,
                 modality="mri" if rng.random() < 0.93 else "spect_ct",
                 safety_screen_done=True,
@@ -159,13 +167,15 @@ def fill_mri(builder, plans: list[DemoPathway]) -> None:
     findings = []
     for scan, plan in zip(scans, scan_plans, strict=True):
         rng = plan.rng
+        plan.scan = scan
         treatable = plan.reached_stage(Stage.PRE_ASSESSMENT) or (
             plan.exit_state != ExitState.NOT_SUITABLE and rng.random() < 0.8
         )
         for i, level in enumerate(_levels(rng, rng.choice([1, 1, 2, 2, 3]))):
             acute = treatable and i == 0 or rng.random() < 0.3
             findings.append(
-                MriLevelFinding(
+                new(
+                    MriLevelFinding,
                     scan=scan,
                     level=level,
                     oedema="present" if acute else rng.choice(["absent", "absent", "indeterminate"]),
@@ -179,6 +189,7 @@ def fill_mri(builder, plans: list[DemoPathway]) -> None:
                     recorded_by=user,
                 )
             )
+            plan.findings.append(findings[-1])
     bulk_create_with_history(findings, MriLevelFinding, default_user=user)
 
 
@@ -192,7 +203,8 @@ def _requests(builder, plans: list[DemoPathway], scans: list[MriScan]) -> None:
             continue
         requested = _day(plan, Stage.MRI, builder)
         requests.append(
-            MriRequest(
+            new(
+                MriRequest,
                 pathway=plan.pathway,
                 requested_on=min(requested, scanned.get(plan.pathway.pk, requested)),
                 requested_by=RADIOLOGISTS[plan.pathway.pk % len(RADIOLOGISTS)],
@@ -249,7 +261,8 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
         female = pathway.patient.sex == "female"
         drugs = _antithrombotics(rng)
         records.append(
-            PreAssessment(
+            new(
+                PreAssessment,
                 pathway=pathway,
                 assessed_on=assessed,
                 hb_g_l=Decimal(rng.randint(105, 150) if female else rng.randint(115, 165)),
@@ -294,10 +307,12 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
     allergies, medicines = [], []
     for record, plan, drugs in zip(records, record_plans, record_drugs, strict=True):
         rng = plan.rng
+        plan.pre_assessment = record
         if not record.no_known_allergies:
             for allergen in rng.sample(["contrast", "antibiotics", "latex", "sedatives_opioids", "other"], 1):
                 allergies.append(
-                    Allergy(
+                    new(
+                        Allergy,
                         pre_assessment=record,
                         allergen=allergen,
                         details="Penicillin" if allergen == "other" else "",
@@ -308,7 +323,8 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
                 )
         for drug in drugs:
             medicines.append(
-                AntithromboticMedicine(
+                new(
+                    AntithromboticMedicine,
                     pre_assessment=record,
                     drug=drug,
                     dose={"warfarin": "As per INR clinic", "aspirin": "75 mg once daily"}.get(drug, "Usual dose"),
@@ -316,5 +332,6 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
                     recorded_by=user,
                 )
             )
+            plan.medicines.append(medicines[-1])
     bulk_create_with_history(allergies, Allergy, default_user=user)
     bulk_create_with_history(medicines, AntithromboticMedicine, default_user=user)

@@ -23,7 +23,11 @@ class Stage(models.TextChoices):
 
     @property
     def index(self) -> int:
-        return list(Stage).index(self)
+        return _STAGE_INDEX[self]
+
+
+# Looked up, not searched for: `index` runs hundreds of thousands of times when seeding demo data.
+_STAGE_INDEX = {stage: position for position, stage in enumerate(Stage)}
 
 
 class ExitState(models.TextChoices):
@@ -64,7 +68,13 @@ class Level(models.TextChoices):
 
     @classmethod
     def sort_key(cls, value: str) -> int:
-        return list(cls.values).index(value)
+        position = _LEVEL_ORDER.get(value)
+        if position is None:
+            raise ValueError(f"{value!r} is not a level")
+        return position
+
+
+_LEVEL_ORDER = {value: position for position, value in enumerate(Level.values)}
 
 
 # The one-to-one record of each stage, by related_name on Pathway. The referral record is the pathway
