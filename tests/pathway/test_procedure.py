@@ -4,6 +4,7 @@ levels against the consent, the sign out and the gate into recovery, the procedu
 fluoroscopy time, sedation), and who may use its pages over HTTP."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -410,3 +411,33 @@ def test_unknown_checklist_phase_is_404(client, pathway_with_procedure, radiolog
         ).status_code
         == 404
     )
+
+
+def _page_text(response) -> str:
+    html = re.sub(r"(?s)<script.*?</script>", "", response.content.decode())
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_a_refused_sign_out_shows_each_reason_once(client, day, radiologist):
+    """Issue 16: the sign-out refusals were shown twice (as messages and on the page). Each reason now
+    shows once, above the form, with one error saying the sign out was not recorded."""
+    answer(day, "sign_in", radiologist)
+    answer(day, "time_out", radiologist)
+    client.force_login(radiologist)
+    url = reverse("pathway:safety_checklist", kwargs={"pk": day.pk, "phase": "sign_out"})
+    response = client.post(url, {f"item_{code}": value for code, value in all_yes("sign_out").items()})
+    assert response.status_code == 200
+    text = _page_text(response)
+    for reason in ("The operator is not recorded.", "No treated level is recorded."):
+        assert text.count(reason) == 1
+    assert text.count("Sign out not recorded: put right what is listed above first.") == 1
+    assert not Procedure.objects.get(pk=day.procedure.pk).phase_complete(ChecklistPhase.SIGN_OUT)
+
+
+def test_a_sign_out_before_the_time_out_says_so_once(client, day, radiologist):
+    """The order of the phases is shown above the form, not repeated as an error."""
+    answer(day, "sign_in", radiologist)
+    client.force_login(radiologist)
+    url = reverse("pathway:safety_checklist", kwargs={"pk": day.pk, "phase": "sign_out"})
+    text = _page_text(client.post(url, {f"item_{code}": "yes" for code in all_yes("sign_out")}))
+    assert text.count("The time out must be complete before the sign out.") == 1
