@@ -149,7 +149,9 @@ class SafetyChecklistView(DayPageMixin, FormView):
             shown = {str(reason) for reason in context["phase_reasons"]}
         reasons = [str(reason) for reason in exc.reasons]
         if any(reason in shown for reason in reasons):
-            overridable = "override_reason" in form.fields and all(getattr(r, "overridable", False) for r in exc.reasons)
+            overridable = "override_reason" in form.fields and all(
+                getattr(reason, "overridable", False) for reason in exc.reasons
+            )
             form.add_error(
                 None,
                 f"{self.phase.label} not recorded: put right what is listed above first"

@@ -19,7 +19,8 @@ from pathway.models import PreAssessment, Stage, SuitabilityAssessment
 from tests.factories import (
     EscalationFactory,
     FollowUpFactory,
-    ObservationSetFactory,     PreAssessmentFactory,
+    ObservationSetFactory,
+    PreAssessmentFactory,
     ProcedureFactory,
     RecoveryFactory,
 )
