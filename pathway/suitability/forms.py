@@ -6,7 +6,7 @@ from django import forms
 
 from pathway.core.choices import Level
 from pathway.core.forms import VersionedModelForm, checkboxes
-from pathway.outcomes import ODI_FIELDS
+from pathway.outcomes import ODI_FIELDS, odi_form_fields
 from pathway.suitability.models import (
     ABSOLUTE_CONTRAINDICATIONS,
     CONSERVATIVE_FAILURE_REASONS,
@@ -68,3 +68,5 @@ class SuitabilityAssessmentForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         for name in ("pain_score", "baseline_pain_rest", "baseline_pain_activity"):
             bound_to_pain_scale(self.fields[name])
+        # Each ODI section shows its statements (issue 16); the stored answer is still the score 0-5.
+        self.fields.update(odi_form_fields())
