@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from consent.models import Risk
 from demo.builder import DemoPathway, bulk_create_with_history, register_filler
+from demo.preprocedure import pregnancy_answer
 from pathway.anticoagulation import DRUGS
 from pathway.complications.models import CIRSE_GRADES, SIR_GRADES, Complication
 from pathway.core.choices import ExitState, Level, Stage
@@ -110,7 +111,7 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
                 assistant=users["radiologist"] if operator != users["radiologist"] else None,
                 sedation_monitor=users["nurse"],
                 radiographer="A Radiographer",
-                pregnancy_status_on_day="not_applicable",
+                **pregnancy_answer(plan.pathway.patient, start.date(), "pregnancy_status_on_day"),
                 **legs.get(
                     plan.pathway.pk,
                     {

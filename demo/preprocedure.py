@@ -19,6 +19,7 @@ from pathway.core.choices import ExitState, Level, Stage
 from pathway.core.models import Aetiology
 from pathway.mri.models import MriLevelFinding, MriRequest, MriScan
 from pathway.outcomes import DisabilityInstrument
+from pathway.pre_assessment import pregnancy
 from pathway.pre_assessment.models import Allergy, AntithromboticMedicine, PreAssessment
 from pathway.suitability.models import SuitabilityAssessment
 
@@ -221,6 +222,14 @@ def _antithrombotics(rng) -> list[str]:
     return drugs
 
 
+def pregnancy_answer(patient, day, status_field: str) -> dict:
+    """Not applicable, with the reason, where the question is skipped (a man, a woman over the age
+    limit: pathway/pre_assessment/pregnancy.py); otherwise the patient says she is not pregnant."""
+    reason = pregnancy.not_applicable_reason(patient, day, 55)
+    status = "not_applicable" if reason else "not_pregnant_statement"
+    return {status_field: status, "pregnancy_not_applicable_reason": reason}
+
+
 @register_filler(Stage.PRE_ASSESSMENT)
 def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
     user = builder.users["nurse"]
@@ -270,7 +279,7 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
                 no_known_allergies=rng.random() < 0.7,
                 no_antithrombotics=not drugs,
                 medicines_reconciled=True,
-                pregnancy_status="not_applicable",
+                **pregnancy_answer(pathway.patient, planned or assessed, "pregnancy_status"),
                 interpreter_required=(interp := rng.random() < 0.06),
                 interpreter_language=rng.choice(["Polish", "Punjabi", "Urdu", "Bengali"]) if interp else "",
                 capacity_concern=(concern := rng.random() < 0.04),

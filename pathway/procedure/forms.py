@@ -10,6 +10,7 @@ from django import forms
 from accounts import roles
 from pathway.core.forms import DateTimeInput, VersionedModelForm, clinicians
 from pathway.core.models import LEG_FIELDS, Sensation
+from pathway.pre_assessment import pregnancy
 from pathway.pre_assessment.models import PregnancyStatus
 from pathway.procedure.models import (
     CHECKLIST_ITEMS,
@@ -148,6 +149,7 @@ class ChecklistPhaseForm(forms.Form):
         answers: dict,
         ask_pregnancy: bool,
         pregnancy: str = "",
+        pregnancy_reason: str = "",
         legs: dict | None = None,
         medicines: list | None = None,
         doses: dict | None = None,
@@ -172,6 +174,13 @@ class ChecklistPhaseForm(forms.Form):
                 label="Pregnancy status today",
                 choices=[("", "---------"), *PregnancyStatus.choices],
                 initial=pregnancy,
+            )
+            self.fields["pregnancy_not_applicable_reason"] = forms.CharField(
+                label="If not applicable: why",
+                required=False,
+                max_length=200,
+                initial=pregnancy_reason,
+                help_text="For example a hysterectomy, or no period for over a year.",
             )
         if self.phase == ChecklistPhase.SIGN_IN:
             self._add_sign_in_fields(legs or {}, doses or {})
@@ -209,6 +218,9 @@ class ChecklistPhaseForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        reason = (cleaned.get("pregnancy_not_applicable_reason") or "").strip()
+        if cleaned.get("pregnancy_status") == PregnancyStatus.NOT_APPLICABLE and not reason:
+            self.add_error("pregnancy_not_applicable_reason", pregnancy.NEEDS_REASON)
         for medicine in self.medicines:
             taken = cleaned.get(f"dose_{medicine.pk}_taken_at")
             not_taken = cleaned.get(f"dose_{medicine.pk}_not_taken")

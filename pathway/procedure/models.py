@@ -128,6 +128,13 @@ class Procedure(LegChecks, ClinicalRecord):
     pregnancy_status_on_day = models.CharField(
         "pregnancy status today", max_length=30, choices=PregnancyStatus.choices, blank=True
     )
+    pregnancy_not_applicable_reason = models.CharField(
+        "why the pregnancy question does not apply today",
+        max_length=200,
+        blank=True,
+        help_text="Filled in for a man, or a woman older than the age limit; otherwise give the reason, for example "
+        "a hysterectomy.",
+    )
     # Leg power and sensation at sign in (LegChecks), before sedation: the baseline the recovery checks
     # are compared with (domain.md 7.1 [I]).
     anaesthesia = models.CharField(max_length=20, choices=Anaesthesia.choices, default=Anaesthesia.LA_SEDATION)

@@ -30,7 +30,7 @@ from pathway.procedure import services as procedure_services
 from pathway.procedure.forms import SedationDrugsField
 from pathway.suitability import gates as suitability_gates
 from tests.conftest import ROLES
-from tests.factories import PathwayFactory, ProcedureFactory, TreatedLevelFactory
+from tests.factories import PathwayFactory, PatientFactory, ProcedureFactory, TreatedLevelFactory
 from tests.pathway.day_helpers import (
     DAY_ACTION_ARGNAMES,
     ago,
@@ -223,9 +223,16 @@ def test_not_applicable_only_where_allowed(day, radiologist):
 # --- sign in re-checks and the consultant override --------------------------------------------
 
 
-def test_sign_in_needs_the_pregnancy_status_today(day, radiologist):
+@pytest.fixture
+def young_day(reference_data):
+    """A woman of 40: the pregnancy question applies (domain.md 4.4)."""
+    born = timezone.localdate().replace(year=timezone.localdate().year - 40, day=1)
+    return make_day_pathway(patient=PatientFactory(date_of_birth=born))
+
+
+def test_sign_in_needs_the_pregnancy_status_today(young_day, radiologist):
     with pytest.raises(GateClosed) as exc:
-        answer(day, "sign_in", radiologist, pregnancy_status="")
+        answer(young_day, "sign_in", radiologist, pregnancy_status="")
     assert exc.value.reasons == ["The pregnancy status has not been checked today."]
 
 
@@ -237,7 +244,8 @@ def test_sign_in_refused_when_the_ready_gate_closes(reference_data, radiologist)
     assert any("INR" in r for r in exc.value.reasons)
 
 
-def test_consultant_overrides_a_closed_sign_in_with_a_reason(day, radiologist, consultant):
+def test_consultant_overrides_a_closed_sign_in_with_a_reason(young_day, radiologist, consultant):
+    day = young_day
     with pytest.raises(GateClosed):
         answer(day, "sign_in", radiologist, pregnancy_status="possibly_pregnant", override_reason="Because.")
     answer(day, "sign_in", consultant, pregnancy_status="possibly_pregnant", override_reason="Test negative at 08:10.")
