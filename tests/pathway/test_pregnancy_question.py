@@ -107,6 +107,17 @@ def test_not_applicable_for_a_woman_who_is_asked_needs_a_reason(client, referenc
     assert PreAssessment.objects.get(pathway=pathway).pregnancy_not_applicable_reason == "Hysterectomy 2019"
 
 
+def test_an_unknown_pregnancy_answer_is_a_field_error(client, reference_data, nurse):
+    today = timezone.localdate()
+    pathway = pre_assessment_pathway(patient=PatientFactory(date_of_birth=today.replace(year=today.year - 30, day=1)))
+    client.force_login(nurse)
+    response = client.post(payloads.url(pathway, "pre_assessment"), payloads.pre_assessment(pregnancy_status="unsure"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["pregnancy_status"] == [
+        "Select a valid choice. unsure is not one of the available choices."
+    ]
+
+
 def test_the_sign_in_records_why_it_did_not_ask(reference_data, radiologist):
     """An 81-year-old woman (the factory's patient): not asked at sign in, the reason recorded."""
     pathway = make_day_pathway()

@@ -258,7 +258,8 @@ def test_consultant_overrides_a_closed_sign_in_with_a_reason(young_day, radiolog
     ]
 
 
-def test_an_override_needs_a_written_reason(day, consultant):
+def test_an_override_needs_a_written_reason(young_day, consultant):
+    day = young_day
     with pytest.raises(GateClosed):
         answer(day, "sign_in", consultant, pregnancy_status="", override_reason="   ")
 
