@@ -94,6 +94,7 @@ class PreAssessmentForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         self.pathway = self.instance.pathway
         self.initial.setdefault("planned_procedure_on", self.pathway.planned_procedure_on)
+        self.fields["egfr"].label = "eGFR (mL/min/1.73m²)"  # not "EGFR": the form capitalises the first letter
         # Pregnancy is asked only where it can apply (domain.md 4.4; NICE NG45 1.3.1): for a man or a
         # woman over the age limit the questions are not shown and the reason is recorded instead.
         self.pregnancy_skipped = pregnancy.skipped_reason(self.pathway)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from pathway.anticoagulation import hold_problem
 from pathway.core import providers
-from pathway.core.choices import Stage
+from pathway.core.choices import Stage, in_sentence
 from pathway.core.gating import (
     CONSENT_CONFIRMED_LABEL,
     ChecklistItem,
@@ -229,7 +229,8 @@ def checklist_phase_reasons(pathway: Pathway, phase: str) -> list[Reason]:
     if previous is not None and (procedure is None or not procedure.phase_complete(previous)):
         return [
             Reason(
-                f"The {previous.label.lower()} must be complete before the {phase.label.lower()}.", overridable=False
+                f"The {in_sentence(previous.label)} must be complete before the {in_sentence(phase.label)}.",
+                overridable=False,
             )
         ]
     if phase == ChecklistPhase.SIGN_IN:

@@ -64,7 +64,7 @@ def test_checklist_turns_from_unmet_to_met(reference_data, login_page, radiologi
     expect(page.get_by_text("Suitability assessment saved.")).to_be_visible()
     expect(page.get_by_role("heading", name="Suitability assessment", exact=True)).to_be_visible()
     page.locator("#move-on").get_by_role("button", name="Move on to MRI review").click()
-    expect(page.get_by_text("Moved to mri review.")).to_be_visible()
+    expect(page.get_by_text("Moved to MRI review.")).to_be_visible()
 
     # The imaging request (the diagnostic wait runs from it), then the MRI with one treatable level
     # and one healed one.
