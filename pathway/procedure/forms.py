@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from accounts import roles
-from pathway.core.forms import DateTimeInput, VersionedModelForm, clinicians
+from pathway.core.forms import DateTimeInput, StaffChoiceMixin, StaffField, VersionedModelForm, clinicians
 from pathway.core.models import LEG_FIELDS, Sensation
 from pathway.pre_assessment import pregnancy
 from pathway.pre_assessment.models import PregnancyStatus
@@ -78,7 +78,10 @@ class SedationDrugsField(forms.CharField):
         return doses
 
 
-class ProcedureForm(VersionedModelForm):
+class ProcedureForm(StaffChoiceMixin, VersionedModelForm):
+    # The scrub nurse from the nurses of the service, or an agency or theatre nurse not on this system.
+    # Radiographers are not users of this system: typed.
+    staff_fields = (StaffField("scrub_nurse", "scrub_nurse_user", (roles.RECORD_RECOVERY,)),)
     guidance = forms.MultipleChoiceField(
         choices=GUIDANCE_CHOICES, label="Imaging guidance", required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -131,6 +134,12 @@ class ProcedureForm(VersionedModelForm):
             self.fields[name].queryset = team
         self.fields["fluoroscopy_seconds"].help_text = "In seconds, as the machine reports it."
         self.fields["dap_value"].help_text = "As read on the machine; choose its unit below (shown in Gy·cm²)."
+        self.setup_staff_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_staff_fields(cleaned)
+        return cleaned
 
 
 class ChecklistPhaseForm(forms.Form):
