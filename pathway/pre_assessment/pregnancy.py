@@ -39,4 +39,7 @@ def skipped_reason(pathway, on: datetime.date | None = None) -> str:
     """The reason the question is skipped for this pathway's patient on `on` (the planned procedure
     day, else today); "" when it must be asked."""
     day = on or pathway.planned_procedure_on or timezone.localdate()
-    return not_applicable_reason(pathway.patient, day, max_age())
+    # One query per pathway object for the page, however many parts of it ask.
+    if not hasattr(pathway, "_pregnancy_max_age"):
+        pathway._pregnancy_max_age = max_age()
+    return not_applicable_reason(pathway.patient, day, pathway._pregnancy_max_age)

@@ -92,7 +92,8 @@ class SafetyChecklistView(DayPageMixin, FormView):
             **super().get_form_kwargs(),
             "phase": self.phase,
             "answers": procedure.answers(self.phase) if procedure else {},
-            "ask_pregnancy": procedure_gates.pregnancy_check_applies(self.pathway),
+            "ask_pregnancy": self.phase == ChecklistPhase.SIGN_IN
+            and procedure_gates.pregnancy_check_applies(self.pathway),
             "pregnancy": procedure.pregnancy_status_on_day if procedure else "",
             "pregnancy_reason": procedure.pregnancy_not_applicable_reason if procedure else "",
             "legs": {name: getattr(procedure, name) for name in LEG_FIELDS} if procedure else {},
