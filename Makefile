@@ -4,8 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 DEMO_PATHWAYS ?= 300
-# Two workers on a 2-core machine; PYTEST_ARGS="-n 0" runs in one process.
-PYTEST_ARGS ?= -n 2
+# Two workers on a 2-core machine, and the 25 slowest tests listed at the end; PYTEST_ARGS="-n 0" runs in one process.
+PYTEST_ARGS ?= -n 2 --durations=25
 
 .PHONY: run test lint bench soak check-system-libs clean-venv
 

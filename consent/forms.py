@@ -51,7 +51,7 @@ class ConsentRecordForm(VersionedModelForm):
     add_capacity = forms.BooleanField(
         label="Record a capacity assessment on this consent",
         required=False,
-        help_text="Needed for Form 4, and on Form 1 when there was a concern about capacity.",
+        help_text="Only when there is a reason to doubt the patient's capacity for this decision.",
     )
 
     class Meta:
@@ -91,16 +91,40 @@ class ConsentRecordForm(VersionedModelForm):
             "form_type": forms.RadioSelect,
         }
 
+    # The patient's own statements on Form 1 (page 2): a patient who lacks capacity makes none, so a
+    # Form 4 does not ask for them (NHS model Form 4; domain.md 5.2, 5.5). The capacity assessment is
+    # always part of a Form 4, so it needs no box to add it.
+    FORM_1_ONLY = ("add_capacity", "procedures_not_wanted", "patient_copy")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.chosen_form = self.chosen_form_type()
+        if self.chosen_form == ConsentForm.FORM_4:
+            for name in self.FORM_1_ONLY:
+                self.fields.pop(name, None)
         leaflets = Leaflet.objects.current()
         if self.instance.leaflet_id:
             leaflets = leaflets | Leaflet.objects.filter(pk=self.instance.leaflet_id)
         self.fields["leaflet"].queryset = leaflets.distinct()
         self.fields["leaflet"].label = "Leaflet given (title and version)"
-        self.fields["add_capacity"].initial = self.instance.pk is not None and _has_capacity(self.instance)
+        if "add_capacity" in self.fields:
+            self.fields["add_capacity"].initial = self.instance.pk is not None and _has_capacity(self.instance)
         # Anyone who may perform the procedure (domain.md 5.6: the operator confirms on the day).
         self.fields["operator"].queryset = clinicians(roles.RECORD_PROCEDURE)
+
+    def chosen_form_type(self) -> str:
+        """The form chosen on this submission, else the draft's: what the page shows and what is validated."""
+        submitted = self.data.get(self.add_prefix("form_type")) if self.is_bound else None
+        return submitted if submitted in ConsentForm.values else self.instance.form_type
+
+    @property
+    def wants_capacity(self) -> bool:
+        """A Form 4 always records the assessment; a Form 1 only when the box is ticked."""
+        if self.chosen_form == ConsentForm.FORM_4:
+            return True
+        if self.is_bound:
+            return self.data.get(self.add_prefix("add_capacity")) in ("on", "true", "True", "1")
+        return bool(self.fields["add_capacity"].initial)
 
 
 def _has_capacity(consent: ConsentRecord) -> bool:
@@ -123,8 +147,44 @@ class ExplainedRiskForm(forms.ModelForm):
 ExplainedRiskFormSet = forms.modelformset_factory(ExplainedRisk, form=ExplainedRiskForm, extra=0, can_delete=False)
 
 
+# The Form 4 best-interests record (domain.md 5.5 [R39]): on a Form 1 the patient has capacity and
+# decides, so none of it applies and it is neither shown nor validated.
+BEST_INTERESTS_FIELDS = (
+    "may_regain_capacity",
+    "can_wait",
+    "can_wait_reasoning",
+    "attorney",
+    "attorney_name",
+    "attorney_registration_checked",
+    "attorney_covers_health",
+    "attorney_consents",
+    "advance_decision",
+    "advance_decision_details",
+    "best_interests",
+    "consulted",
+    "imca_instructed",
+    "second_opinion",
+    "second_opinion_agrees",
+)
+
+
 class CapacityAssessmentForm(forms.ModelForm):
-    """MCA 2005 s.2/s.3 assessment and the Form 4 best-interests record (domain.md 5.5)."""
+    """MCA 2005 s.2/s.3 assessment (both forms) and the Form 4 best-interests record (domain.md 5.5)."""
+
+    def __init__(self, *args, form_type: str = ConsentForm.FORM_1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.chosen_form = form_type
+        if form_type != ConsentForm.FORM_4:
+            for name in BEST_INTERESTS_FIELDS:
+                self.fields.pop(name)
+
+    @property
+    def assessment_fields(self):
+        return [self[name] for name in self.fields if name not in BEST_INTERESTS_FIELDS]
+
+    @property
+    def best_interests_fields(self):
+        return [self[name] for name in self.fields if name in BEST_INTERESTS_FIELDS]
 
     class Meta:
         model = CapacityAssessment

@@ -151,7 +151,7 @@ class ConsentRecord(ClinicalRecord):
     efficacy_uncertainty_discussed = models.BooleanField(
         "uncertain evidence of benefit discussed",
         default=False,
-        help_text="Sham-controlled trials found little or no added benefit (Cochrane 2018, domain.md 5.1 [R58]).",
+        help_text="Sham-controlled trials found little or no added benefit (Cochrane review, 2018).",
     )
     alternatives = models.JSONField("alternatives discussed", default=list, blank=True)
     alternatives_note = models.TextField("alternatives: notes", blank=True)

@@ -117,7 +117,7 @@ class ConsentView(ConsentPathwayMixin, TemplateView):
             existing = CapacityAssessment(
                 consent=consent, decision=f"Whether to have {consent.procedure_title.lower()}"
             )
-        capacity_form = CapacityAssessmentForm(data, instance=existing, prefix="capacity")
+        capacity_form = CapacityAssessmentForm(data, instance=existing, prefix="capacity", form_type=form.chosen_form)
         return form, formset, capacity_form
 
     def get_context_data(self, **kwargs):
@@ -151,7 +151,9 @@ class ConsentView(ConsentPathwayMixin, TemplateView):
             messages.error(request, services.SIGNED_MESSAGE if self.current else "There is no draft consent.")
             return redirect(self.consent_url())
         form, formset, capacity_form = self.build_forms(request.POST)
-        wants_capacity = request.POST.get("add_capacity") == "on" or request.POST.get("form_type") == "form4"
+        # What is validated is what the chosen form shows (issue 16): the capacity assessment on a Form 4
+        # or when ticked on a Form 1; the best-interests record only on a Form 4.
+        wants_capacity = form.wants_capacity
         valid = form.is_valid() and formset.is_valid() and (not wants_capacity or capacity_form.is_valid())
         if not valid:
             messages.error(request, "Please correct the errors below; nothing was saved.")

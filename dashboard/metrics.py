@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dashboard import service_metrics
 from dashboard.arithmetic import percentile, share
+from pathway.core.choices import in_sentence
 from pathway.models import ExitState, Pathway, PathwayStatus, Stage, StageTransition, rule_values
 from pathway.workflow import TRANSITIONS
 
@@ -168,7 +169,7 @@ class Interval:
 
     @property
     def label(self) -> str:
-        return f"{self.from_stage.label} to {self.to_stage.label.lower()}"
+        return f"{self.from_stage.label} to {in_sentence(self.to_stage.label)}"
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from consent.models import Risk
 from demo.builder import DemoPathway, register_filler
+from demo.preprocedure import pregnancy_answer
 from demo.rows import bulk_create_with_history, new
 from pathway.anticoagulation import DRUGS
 from pathway.complications.models import CIRSE_GRADES, SIR_GRADES, Complication
@@ -106,7 +107,7 @@ def fill_procedure(builder, plans: list[DemoPathway]) -> None:
                 assistant=users["radiologist"] if operator != users["radiologist"] else None,
                 sedation_monitor=users["nurse"],
                 radiographer="A Radiographer",
-                pregnancy_status_on_day="not_applicable",
+                **pregnancy_answer(plan.pathway.patient, start.date(), "pregnancy_status_on_day"),
                 **_legs(plan),
                 anaesthesia="la_sedation",
                 sedation_drugs=[

@@ -21,11 +21,25 @@ from pathway.core.choices import ExitState, Level, Stage
 from pathway.core.models import Aetiology
 from pathway.mri.models import MriLevelFinding, MriRequest, MriScan
 from pathway.outcomes import DisabilityInstrument
+from pathway.pre_assessment import pregnancy
 from pathway.pre_assessment.models import Allergy, AntithromboticMedicine, PreAssessment
 from pathway.suitability.models import SuitabilityAssessment
 
 LEVEL_WEIGHTS = {"T11": 6, "T12": 14, "L1": 14, "L2": 8, "L3": 5, "T8": 3, "T9": 3, "T10": 4, "L4": 3, "T7": 2}
-RADIOLOGISTS = ["Dr H Carter", "Dr S Adeyemi", "Dr R Menon"]
+RADIOLOGIST_USERS = ("radiologist", "consultant", "consultant2")
+
+
+def radiologists(builder) -> list:
+    """The demo radiologists, chosen from the staff list (issue 16): the same number as the names
+    typed before, so the seeded data stays the same for the same seed."""
+    return [builder.users[name] for name in RADIOLOGIST_USERS]
+
+
+def named(field: str, user) -> dict:
+    """A staff field filled from the staff list: the printed name and the user (issue 16)."""
+    if user is None:
+        return {field: ""}
+    return {field: user.display_name, f"{field}_user": user}
 SURGEONS = ["Mr A Patel", "Ms J Okafor", "Mr D Hughes"]
 ONCOLOGISTS = ["Dr L Singh", "Dr M Evans"]
 TREATMENTS = [
@@ -106,7 +120,7 @@ def fill_suitability(builder, plans: list[DemoPathway]) -> None:
                 relative_contraindications=relative,
                 relative_justification="Discussed at MDT; benefit judged to outweigh risk." if relative else "",
                 mdt_on=_day(plan, Stage.MRI, builder, rng.randint(1, 5)) if mdt else None,
-                mdt_radiologist=rng.choice(RADIOLOGISTS) if mdt else "",
+                **named("mdt_radiologist", rng.choice(radiologists(builder)) if mdt else None),
                 mdt_spinal_surgeon=rng.choice(SURGEONS) if mdt else "",
                 mdt_oncologist=rng.choice(ONCOLOGISTS) if mdt and _malignant(plan) else "",
                 spinal_surgery_access=True,
@@ -156,7 +170,7 @@ def fill_mri(builder, plans: list[DemoPathway]) -> None:
                 safety_screen_done=True,
                 scanned_on=_day(plan, Stage.MRI, builder, rng.randint(0, 6)),
                 accession_number=f"RX{plan.pathway.pk:07d}",
-                reported_by=rng.choice(RADIOLOGISTS),
+                **named("reported_by", rng.choice(radiologists(builder))),
                 report="Acute compression fracture with marrow oedema on STIR; no retropulsion.",
                 recorded_by=user,
             )
@@ -207,7 +221,7 @@ def _requests(builder, plans: list[DemoPathway], scans: list[MriScan]) -> None:
                 MriRequest,
                 pathway=plan.pathway,
                 requested_on=min(requested, scanned.get(plan.pathway.pk, requested)),
-                requested_by=RADIOLOGISTS[plan.pathway.pk % len(RADIOLOGISTS)],
+                **named("requested_by", radiologists(builder)[plan.pathway.pk % len(RADIOLOGIST_USERS)]),
                 modality="mri",
                 recorded_by=builder.users["radiologist"],
             )
@@ -231,6 +245,14 @@ def _antithrombotics(rng) -> list[str]:
     elif rng.random() < 0.05:
         drugs.append("clopidogrel")
     return drugs
+
+
+def pregnancy_answer(patient, day, status_field: str) -> dict:
+    """Not applicable, with the reason, where the question is skipped (a man, a woman over the age
+    limit: pathway/pre_assessment/pregnancy.py); otherwise the patient says she is not pregnant."""
+    reason = pregnancy.not_applicable_reason(patient, day, 55)
+    status = "not_applicable" if reason else "not_pregnant_statement"
+    return {status_field: status, "pregnancy_not_applicable_reason": reason}
 
 
 @register_filler(Stage.PRE_ASSESSMENT)
@@ -283,7 +305,7 @@ def fill_pre_assessment(builder, plans: list[DemoPathway]) -> None:
                 no_known_allergies=rng.random() < 0.7,
                 no_antithrombotics=not drugs,
                 medicines_reconciled=True,
-                pregnancy_status="not_applicable",
+                **pregnancy_answer(pathway.patient, planned or assessed, "pregnancy_status"),
                 interpreter_required=(interp := rng.random() < 0.06),
                 interpreter_language=rng.choice(["Polish", "Punjabi", "Urdu", "Bengali"]) if interp else "",
                 capacity_concern=(concern := rng.random() < 0.04),

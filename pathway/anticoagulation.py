@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from pathway.core.wording import source_for_clinicians
+
 OTHER = "other"
 LIST_START = datetime.time(8, 0)
 
@@ -246,6 +248,11 @@ class HoldPlan:
     @property
     def computed(self) -> bool:
         return self.last_dose_on is not None and not self.needs_written_plan
+
+    @property
+    def source_display(self) -> str:
+        """The source as a clinician reads it (no specification references or citation marks)."""
+        return source_for_clinicians(self.source, self.evidence_tag)
 
 
 def _day(d: datetime.date) -> str:

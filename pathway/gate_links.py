@@ -16,9 +16,10 @@ from pathway.core import providers
 from pathway.core.choices import Stage
 from pathway.core.gating import CONSENT_CONFIRMED_LABEL, stage_record
 from pathway.core.models import Pathway, rule_values
+from pathway.follow_up.gates import completion_reasons, window_reasons
 from pathway.mri.gates import mri_items
 from pathway.pre_assessment.gates import pre_assessment_items
-from pathway.recovery.gates import baseline_legs, discharge_items, legs_items
+from pathway.recovery.gates import baseline_legs, discharge_items, escalation_items, legs_items
 from pathway.suitability.gates import suitability_items
 from pathway.templatetags.pathway_tags import stage_url
 
@@ -72,6 +73,11 @@ def _recovery_owners(pathway: Pathway) -> dict[str, _Owner]:
     if recovery is None:
         return {}
     owners = {text: _Owner(Stage.RECOVERY) for text in _unmet(discharge_items(pathway))}
+    # An open NEWS2 escalation is closed on its own form (issue 14: who was called, when, the outcome).
+    escalations = [e for e in recovery.escalations.select_related("observation") if e.closed_at is None]
+    for escalation, text in zip(escalations, _unmet(escalation_items(recovery)), strict=False):
+        url = reverse("pathway:escalation_close", kwargs={"pk": pathway.pk, "escalation_pk": escalation.pk})
+        owners[text] = _Owner(Stage.RECOVERY, url, "NEWS2 escalation form")
     observations = list(recovery.observations.all())
     leg_reasons = _unmet(legs_items(pathway, recovery, observations))
     if not leg_reasons:
@@ -85,6 +91,19 @@ def _recovery_owners(pathway: Pathway) -> dict[str, _Owner]:
     else:
         url = reverse("pathway:recovery", kwargs={"pk": pathway.pk}) + "#leg-reviews"
         owners.update({text: _Owner(Stage.RECOVERY, url, "medical review form") for text in leg_reasons})
+    return owners
+
+
+def _follow_up_owners(pathway: Pathway) -> dict[str, _Owner]:
+    """G7's reasons belong to the follow-up form, except the window's (issue 14): a contact before the
+    window opens is recorded as an unscheduled contact, on its own form (domain.md 8.1)."""
+    follow_up = stage_record(pathway, Stage.FOLLOW_UP)
+    if follow_up is None:
+        return {}
+    owners = {str(reason): _Owner(Stage.FOLLOW_UP) for reason in completion_reasons(pathway)}
+    url = reverse("pathway:unscheduled_contact_add", kwargs={"pk": pathway.pk})
+    for reason in window_reasons(follow_up):
+        owners[str(reason)] = _Owner(Stage.FOLLOW_UP, url, "unscheduled contact form")
     return owners
 
 
@@ -111,6 +130,7 @@ def _owners(pathway: Pathway, wanted: set[str]) -> dict[str, _Owner]:
         ),
         (Stage.CONSENT, lambda: _consent_owners(pathway)),
         (Stage.RECOVERY, lambda: _recovery_owners(pathway)),
+        (Stage.FOLLOW_UP, lambda: _follow_up_owners(pathway)),
     )
     after_procedure = pathway.stage.index > Stage.PROCEDURE.index
     for stage, build in builders:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django import forms
 from django.db import models
 
 from pathway import scores
@@ -32,9 +33,118 @@ ODI_SECTIONS = [
     "Travelling",
 ]
 ODI_ANSWER_CHOICES = [(n, str(n)) for n in range(6)]
+# What the patient reads in each section, scored 0 (first statement) to 5 (last), in the project's own
+# words, faithful in meaning to the ODI version 2.1a (Fairbank and Pynsent 2000, domain.md 8.2
+# [A-instrument][R75]). The stored answer is the score, so the scoring (pathway/scores.py) is unchanged.
+ODI_STATEMENTS: list[tuple[str, ...]] = [
+    (
+        "I have no pain at the moment.",
+        "My pain is very mild at the moment.",
+        "My pain is moderate at the moment.",
+        "My pain is fairly severe at the moment.",
+        "My pain is very severe at the moment.",
+        "My pain is the worst I can imagine at the moment.",
+    ),
+    (
+        "I wash and dress myself normally, and it causes no extra pain.",
+        "I wash and dress myself normally, but it is very painful.",
+        "Washing and dressing hurt, so I do them slowly and carefully.",
+        "I need some help, but I manage most of my own care.",
+        "I need help every day with most of my own care.",
+        "I do not get dressed; I wash with difficulty and stay in bed.",
+    ),
+    (
+        "I can lift heavy things with no extra pain.",
+        "I can lift heavy things, but it brings extra pain.",
+        "Pain stops me lifting heavy things from the floor, but I can if they are placed conveniently, "
+        "for example on a table.",
+        "Pain stops me lifting heavy things, but I can lift light to medium things if they are placed conveniently.",
+        "I can lift only very light things.",
+        "I cannot lift or carry anything at all.",
+    ),
+    (
+        "Pain does not stop me walking any distance.",
+        "Pain stops me walking more than about a mile.",
+        "Pain stops me walking more than about a quarter of a mile.",
+        "Pain stops me walking more than about 100 yards.",
+        "I can walk only with a stick or crutches.",
+        "I am in bed most of the time.",
+    ),
+    (
+        "I can sit in any chair for as long as I like.",
+        "I can sit for as long as I like, but only in my favourite chair.",
+        "Pain stops me sitting for more than an hour.",
+        "Pain stops me sitting for more than half an hour.",
+        "Pain stops me sitting for more than 10 minutes.",
+        "Pain stops me sitting at all.",
+    ),
+    (
+        "I can stand for as long as I want with no extra pain.",
+        "I can stand for as long as I want, but it brings extra pain.",
+        "Pain stops me standing for more than an hour.",
+        "Pain stops me standing for more than half an hour.",
+        "Pain stops me standing for more than 10 minutes.",
+        "Pain stops me standing at all.",
+    ),
+    (
+        "Pain never disturbs my sleep.",
+        "Pain sometimes disturbs my sleep.",
+        "Because of pain I sleep less than 6 hours.",
+        "Because of pain I sleep less than 4 hours.",
+        "Because of pain I sleep less than 2 hours.",
+        "Pain stops me sleeping at all.",
+    ),
+    (
+        "My sex life is normal and causes no extra pain.",
+        "My sex life is normal, but it brings some extra pain.",
+        "My sex life is nearly normal, but very painful.",
+        "Pain severely restricts my sex life.",
+        "Because of pain I have nearly no sex life.",
+        "Pain prevents any sex life at all.",
+    ),
+    (
+        "My social life is normal and causes no extra pain.",
+        "My social life is normal, but it makes the pain worse.",
+        "Pain does not change my social life much, except that I give up more energetic interests such as sport.",
+        "Pain has restricted my social life and I go out less often.",
+        "Pain has restricted my social life to my home.",
+        "Because of pain I have no social life.",
+    ),
+    (
+        "I can travel anywhere with no pain.",
+        "I can travel anywhere, but it brings extra pain.",
+        "The pain is bad, but I manage journeys of more than two hours.",
+        "Pain limits me to journeys of less than an hour.",
+        "Pain limits me to short necessary journeys of less than 30 minutes.",
+        "Pain stops me travelling except to receive treatment.",
+    ),
+]
+# The sex life section may be left out (the patient may prefer not to answer; the score allows it).
+ODI_OPTIONAL_SECTIONS = {8}
+NOT_ANSWERED = "Not answered"
 ODI_FIELDS = [f"odi_{n}" for n in range(1, 11)]
 # RMDQ: 24 statements, the score is how many the patient ticks, 0-24 (domain.md 8.2 [A-instrument][R76]).
 RMDQ_MAX = 24
+
+
+def odi_form_field(number: int) -> forms.TypedChoiceField:
+    """One ODI section as the patient sees it: its six statements as radio choices (scored 0-5), and
+    "not answered" (the score allows missed sections)."""
+    title = ODI_SECTIONS[number - 1]
+    help_text = "The patient may leave this section out." if number in ODI_OPTIONAL_SECTIONS else ""
+    return forms.TypedChoiceField(
+        label=f"ODI section {number}: {title.lower()}",
+        choices=[*enumerate(ODI_STATEMENTS[number - 1]), ("", NOT_ANSWERED)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=help_text,
+    )
+
+
+def odi_form_fields() -> dict[str, forms.TypedChoiceField]:
+    return {name: odi_form_field(number) for number, name in enumerate(ODI_FIELDS, 1)}
 
 
 class DisabilityInstrument(models.TextChoices):

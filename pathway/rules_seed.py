@@ -70,6 +70,15 @@ RULES: list[dict] = [
         "source": "AoMRC EBI: adults 19 and over, domain.md 2.1 [R10]; local age threshold at G2, domain.md 2.4",
     },
     {
+        "key": "pregnancy_question_max_age_years",
+        "label": "Oldest age at which a woman is asked whether she could be pregnant",
+        "value": "55",
+        "unit": "years",
+        "evidence_tag": "[A][I]",
+        "source": "NICE NG45 1.3.1: ask women who could be pregnant, on the day, domain.md 4.4 [R30]; "
+        "55 years as the upper end of childbearing potential in IR(ME)R pregnancy enquiries [I]",
+    },
+    {
         "key": "remaining_height_warn_pct",
         "label": "Warn when remaining vertebral height below",
         "value": "33",
@@ -304,6 +313,8 @@ BOUNDS: dict[str, tuple[str, str, str]] = {
     # domain.md 2.1: EBI covers adults 19 and over [A][R10]; trials used >60 (VAPOUR [R18]) and >=50
     # (VERTOS IV [R20]); a local threshold between 18 and 60 [I] local bound.
     "patient_age_min_years": ("18", "60", "youngest age for the procedure"),
+    # domain.md 4.4: NICE NG45 gives no age [R30]; 50-60 years [I] local bound.
+    "pregnancy_question_max_age_years": ("50", "60", "oldest age asked about pregnancy"),
     # domain.md 2.2 / 3: remaining height >=33% [R91]; 20-50% [I] local bound.
     "remaining_height_warn_pct": ("20", "50", "remaining height warning"),
     # domain.md 4.2: ECG if ASA >=3 [U/I]; an ECG may be asked for earlier, never later: ASA 1-3 [I] local bound.

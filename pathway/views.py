@@ -19,7 +19,7 @@ from accounts.kept_entries import KeptEntriesMixin
 from pathway import selectors, workflow
 from pathway.core import access_log, gating, providers, submissions
 from pathway.core import services as core_services
-from pathway.core.choices import Stage
+from pathway.core.choices import Stage, in_sentence
 from pathway.core.forms import AdvanceForm, CloseForm, PatientForm, PatientSearchForm, ReasonForm, ReturnForm
 from pathway.core.models import Pathway, Patient
 from pathway.core.services import StaleEdit
@@ -148,9 +148,7 @@ class PatientAccessCsvView(PatientAccessMixin, View):
     """The same list as CSV: time (ISO 8601, local time), username, role, what; streamed."""
 
     def get(self, request, *args, **kwargs):
-        response = StreamingHttpResponse(
-            access_log.csv_lines(self.patient), content_type="text/csv; charset=utf-8"
-        )
+        response = StreamingHttpResponse(access_log.csv_lines(self.patient), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="access-patient-{self.patient.pk}.csv"'
         return response
 
@@ -273,7 +271,7 @@ class AdvanceView(WorkflowActionView):
             override_reason=data["override_reason"],
             **self.expected(data),
         )
-        return f"Moved to {pathway.stage.label.lower()}."
+        return f"Moved to {in_sentence(pathway.stage.label)}."
 
     def redirect_after_success(self, request):
         # Moved on from a stage's own page: straight to the next stage's form when this user records
@@ -323,4 +321,4 @@ class ReturnView(WorkflowActionView):
             reason=data["reason"],
             **self.expected(data),
         )
-        return f"Returned to {pathway.stage.label.lower()}."
+        return f"Returned to {in_sentence(pathway.stage.label)}."

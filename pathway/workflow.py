@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
-from pathway.core.choices import ExitState, Stage
+from pathway.core.choices import ExitState, Stage, in_sentence
 from pathway.core.gating import (
     GateClosed,
     Reason,
@@ -98,7 +98,7 @@ def recording_refusal(pathway: Pathway, stage: Stage) -> str | None:
     if not pathway.is_open:
         return "This pathway is closed; a consultant must reopen it before anything is recorded."
     if stage.index > pathway.stage.index:
-        return f"This pathway has not reached the {stage.label.lower()} yet."
+        return f"This pathway has not reached the {in_sentence(stage.label)} yet."
     return None
 
 
@@ -179,7 +179,9 @@ def advance(
     if not locked.is_open:
         raise WorkflowError("This pathway is closed; reopen it first.")
     if TRANSITIONS.get(locked.stage) != to_stage:
-        raise WorkflowError(f"A pathway at {locked.stage.label.lower()} cannot move to {to_stage.label.lower()}.")
+        raise WorkflowError(
+            f"A pathway at {in_sentence(locked.stage.label)} cannot move to {in_sentence(to_stage.label)}."
+        )
     if not can_advance(acting_user, locked):
         raise WorkflowError("You do not have permission to move this pathway on.")
     reasons = gate_reasons(locked, to_stage)

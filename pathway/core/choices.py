@@ -5,6 +5,13 @@ from __future__ import annotations
 from django.db import models
 
 
+def in_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: each word lower-cased except acronyms and names with
+    capitals inside them ("MRI review", "NatSSIPs debrief", "NEWS2"), so "Move on to MRI review", never
+    "mri review" (issue 16: labels in clinical English)."""
+    return " ".join(word if any(c.isupper() for c in word[1:]) else word.lower() for word in str(label).split(" "))
+
+
 class Stage(models.TextChoices):
     """The pathway's stages in order (design.md section 4)."""
 

@@ -4,6 +4,8 @@ refused), inline rows, patients, and the movement forms (advance, close, return,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.db.models import Q
@@ -153,6 +155,82 @@ class RowsFormSet(BaseInlineFormSet):
             for f in self.forms
             if (f.has_changed() or f.instance.pk) and not (self.can_delete and self._should_delete_form(f))
         ]
+
+
+OTHER_STAFF = "other"
+OTHER_STAFF_LABEL = "Other (not a user of this system)"
+
+
+@dataclass(frozen=True)
+class StaffField:
+    """A member of staff chosen from the staff list (issue 16), on a record that keeps the printed
+    name in `name` (for the PDF and the history) and the user in `user_field`. `other`: a person
+    who is not a user of this system may be named (a visiting clinician, a report from another
+    hospital); they are recorded with their name and no user."""
+
+    name: str
+    user_field: str
+    perms: tuple[str, ...]
+    other: bool = True
+
+
+def staff_label(user) -> str:
+    return f"{user.display_name} ({user.job_title})" if user.job_title else user.display_name
+
+
+class StaffChoiceMixin:
+    """Replaces each StaffField's free-text box by a list of active staff holding the permissions
+    (and "Other (not a user of this system)" with a box for the name, where allowed)."""
+
+    staff_fields: tuple[StaffField, ...] = ()
+
+    def setup_staff_fields(self) -> None:
+        self._staff: dict[str, dict[str, object]] = {}
+        fields = {}
+        for name, field in self.fields.items():
+            spec = next((s for s in self.staff_fields if s.name == name), None)
+            if spec is None:
+                fields[name] = field
+                continue
+            users = list(clinicians(*spec.perms))
+            current = getattr(self.instance, spec.user_field, None)
+            if current is not None and current not in users:
+                users.append(current)  # left or changed role since: still shown as recorded
+            printed = getattr(self.instance, name, "") or ""
+            choices = [("", "---------"), *[(str(u.pk), staff_label(u)) for u in users]]
+            if spec.other:
+                choices.append((OTHER_STAFF, OTHER_STAFF_LABEL))
+            fields[name] = forms.ChoiceField(
+                label=field.label, choices=choices, required=field.required, help_text=field.help_text
+            )
+            self.initial[name] = str(current.pk) if current is not None else (OTHER_STAFF if printed else "")
+            if spec.other:
+                fields[f"{name}_other"] = forms.CharField(
+                    label=f"{field.label}, if not on this system: name and role", required=False, max_length=200
+                )
+                self.initial[f"{name}_other"] = printed if current is None else ""
+            self._staff[name] = {str(u.pk): u for u in users}
+        self.fields = fields
+
+    def clean_staff_fields(self, cleaned: dict) -> None:
+        """The printed name from the user chosen, or the name typed for someone not on the system."""
+        for spec in self.staff_fields:
+            if spec.name not in cleaned:
+                continue
+            choice = cleaned[spec.name]
+            if choice == OTHER_STAFF:
+                other = (cleaned.get(f"{spec.name}_other") or "").strip()
+                if not other:
+                    self.add_error(f"{spec.name}_other", "Give the name and role of the person not on this system.")
+                setattr(self.instance, spec.user_field, None)
+                cleaned[spec.name] = other
+            elif choice:
+                user = self._staff[spec.name][choice]
+                setattr(self.instance, spec.user_field, user)
+                cleaned[spec.name] = user.display_name
+            else:
+                setattr(self.instance, spec.user_field, None)
+                cleaned[spec.name] = ""
 
 
 def clinicians(*perms: str):

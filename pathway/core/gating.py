@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts import roles
 from pathway.core import providers
-from pathway.core.choices import STAGE_RECORD_NAME, Stage
+from pathway.core.choices import STAGE_RECORD_NAME, Stage, in_sentence
 from pathway.core.models import Pathway, StageTransition
 
 
@@ -156,7 +156,7 @@ def stale_state_message(locked: Pathway) -> str:
         elif last.kind == StageTransition.Kind.REOPEN:
             what = "reopened it"
         else:
-            what = f"moved it to {Stage(last.to_stage).label.lower()}"
+            what = f"moved it to {in_sentence(Stage(last.to_stage).label)}"
         return (
             f"Nothing was changed: {who} {what} at {when:%H:%M} on {when:%-d %b %Y}, after this page was "
             "opened. The page now shows the pathway as it is."

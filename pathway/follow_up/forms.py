@@ -6,7 +6,7 @@ from django import forms
 
 from pathway.core.forms import VersionedModelForm
 from pathway.follow_up.models import FollowUp, UnscheduledContact
-from pathway.outcomes import ODI_FIELDS
+from pathway.outcomes import ODI_FIELDS, odi_form_fields
 from pathway.validators import bound_to_pain_scale
 
 
@@ -51,6 +51,8 @@ class FollowUpForm(VersionedModelForm):
             self.fields[name].required = True
         for name in ("pain_rest", "pain_activity"):
             bound_to_pain_scale(self.fields[name])
+        # Each ODI section shows its statements (issue 16); the stored answer is still the score 0-5.
+        self.fields.update(odi_form_fields())
 
     def full_clean(self):
         """A refused form leaves its record as it was saved. A model form copies every value that

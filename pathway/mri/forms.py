@@ -5,25 +5,50 @@ from __future__ import annotations
 from django import forms
 from django.forms import inlineformset_factory
 
+from accounts import roles
 from pathway.core.choices import Level
-from pathway.core.forms import RowsFormSet, VersionedModelForm
+from pathway.core.forms import RowsFormSet, StaffChoiceMixin, StaffField, VersionedModelForm
 from pathway.mri.models import MriLevelFinding, MriRequest, MriScan
 
 
-class MriScanForm(VersionedModelForm):
+class MriScanForm(StaffChoiceMixin, VersionedModelForm):
+    # A radiologist of the service, or one elsewhere (a report from another hospital).
+    staff_fields = (StaffField("reported_by", "reported_by_user", (roles.RECORD_MRI,)),)
+
     class Meta:
         model = MriScan
         fields = ["modality", "safety_screen_done", "scanned_on", "accession_number", "reported_by", "report"]
         widgets = {"report": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_staff_fields()
 
-class MriRequestForm(VersionedModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_staff_fields(cleaned)
+        return cleaned
+
+
+class MriRequestForm(StaffChoiceMixin, VersionedModelForm):
     """The imaging request; the diagnostic wait runs from its date (domain.md 9 [R82])."""
+
+    # A clinician of the service, or the referring team elsewhere.
+    staff_fields = (StaffField("requested_by", "requested_by_user", (roles.RECORD_SUITABILITY, roles.RECORD_MRI)),)
 
     class Meta:
         model = MriRequest
         fields = ["requested_on", "requested_by", "modality", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_staff_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_staff_fields(cleaned)
+        return cleaned
 
 
 class MriLevelFindingForm(forms.ModelForm):

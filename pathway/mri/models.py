@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -35,6 +36,16 @@ class MriScan(ClinicalRecord):
     scanned_on = models.DateField("scan date", validators=[not_in_future])
     accession_number = models.CharField(max_length=30)
     reported_by = models.CharField(max_length=200)
+    # Chosen from the staff list (issue 16): the user, when on this system; the name above is printed.
+    reported_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name="reported by (user)",
+    )
     report = models.TextField()
 
     class Meta:
@@ -61,6 +72,16 @@ class MriRequest(ClinicalRecord):
     pathway = models.OneToOneField(Pathway, on_delete=models.PROTECT, related_name="mri_request")
     requested_on = models.DateField("date the imaging was requested", validators=[not_in_future])
     requested_by = models.CharField(max_length=200)
+    # Chosen from the staff list (issue 16): the user, when on this system; the name above is printed.
+    requested_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name="requested by (user)",
+    )
     modality = models.CharField(max_length=20, choices=ImagingModality.choices, default=ImagingModality.MRI)
     notes = models.TextField(blank=True)
 

@@ -7,7 +7,16 @@ from django.forms import inlineformset_factory
 from django.utils import timezone
 
 from pathway.core.forms import DateInput, RowsFormSet, VersionedModelForm, checkboxes
-from pathway.pre_assessment.models import SEDATION_RISK_FACTORS, Allergy, AntithromboticMedicine, PreAssessment
+from pathway.pre_assessment import pregnancy
+from pathway.pre_assessment.models import (
+    SEDATION_RISK_FACTORS,
+    Allergy,
+    AntithromboticMedicine,
+    PreAssessment,
+    PregnancyStatus,
+)
+
+PREGNANCY_FIELDS = ("pregnancy_status", "pregnancy_not_applicable_reason", "breastfeeding")
 
 
 class PreAssessmentForm(VersionedModelForm):
@@ -55,6 +64,7 @@ class PreAssessmentForm(VersionedModelForm):
             "medicines_reconciled",
             "diabetic_plan",
             "pregnancy_status",
+            "pregnancy_not_applicable_reason",
             "breastfeeding",
             "capacity_concern",
             "capacity_concern_details",
@@ -84,6 +94,13 @@ class PreAssessmentForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         self.pathway = self.instance.pathway
         self.initial.setdefault("planned_procedure_on", self.pathway.planned_procedure_on)
+        self.fields["egfr"].label = "eGFR (mL/min/1.73m²)"  # not "EGFR": the form capitalises the first letter
+        # Pregnancy is asked only where it can apply (domain.md 4.4; NICE NG45 1.3.1): for a man or a
+        # woman over the age limit the questions are not shown and the reason is recorded instead.
+        self.pregnancy_skipped = pregnancy.skipped_reason(self.pathway)
+        if self.pregnancy_skipped:
+            for name in PREGNANCY_FIELDS:
+                self.fields.pop(name)
 
     def clean_planned_procedure_on(self):
         planned = self.cleaned_data.get("planned_procedure_on")
@@ -98,7 +115,21 @@ class PreAssessmentForm(VersionedModelForm):
         if "planned_procedure_on" in cleaned:
             # The model's clean() checks sample dates against the date being saved.
             self.pathway.planned_procedure_on = cleaned["planned_procedure_on"]
+        self.clean_pregnancy(cleaned)
         return cleaned
+
+    def clean_pregnancy(self, cleaned) -> None:
+        if self.pregnancy_skipped:
+            self.instance.pregnancy_status = PregnancyStatus.NOT_APPLICABLE
+            self.instance.pregnancy_not_applicable_reason = self.pregnancy_skipped
+            self.instance.breastfeeding = False
+            return
+        status = cleaned.get("pregnancy_status")
+        reason = (cleaned.get("pregnancy_not_applicable_reason") or "").strip()
+        if status == PregnancyStatus.NOT_APPLICABLE and not reason:
+            self.add_error("pregnancy_not_applicable_reason", pregnancy.NEEDS_REASON)
+        elif status != PregnancyStatus.NOT_APPLICABLE:
+            cleaned["pregnancy_not_applicable_reason"] = ""
 
     def check_rows(self, formsets: dict) -> bool:
         """Cross-checks between this form and its rows: an explicit 'none' contradicts listed rows."""

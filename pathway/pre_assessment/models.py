@@ -40,7 +40,7 @@ class EcgResult(models.TextChoices):
 class PregnancyStatus(models.TextChoices):
     """domain.md 4.4; checked on the day for women of childbearing potential (NICE NG45 1.3) [A][R30]."""
 
-    NOT_APPLICABLE = "not_applicable", "Not applicable (male, or no childbearing potential)"
+    NOT_APPLICABLE = "not_applicable", "Not applicable (cannot be pregnant: give the reason)"
     NOT_PREGNANT_STATEMENT = "not_pregnant_statement", "Not pregnant (patient's statement)"
     TEST_NEGATIVE = "test_negative", "Pregnancy test negative"
     POSSIBLY_PREGNANT = "possibly_pregnant", "Possibly pregnant"
@@ -142,6 +142,15 @@ class PreAssessment(LegChecks, ClinicalRecord):
     diabetic_plan = models.TextField("diabetes plan", blank=True)
     # Pregnancy, capacity, communication (domain.md 4.4).
     pregnancy_status = models.CharField(max_length=30, choices=PregnancyStatus.choices, blank=True)
+    # Why the question does not apply, kept with the answer and in its history (issue 16): filled in
+    # when it is skipped (pathway/pre_assessment/pregnancy.py), or the clinician's reason.
+    pregnancy_not_applicable_reason = models.CharField(
+        "why the pregnancy question does not apply",
+        max_length=200,
+        blank=True,
+        help_text="Filled in for a man, or a woman older than the age limit; otherwise give the reason, for example "
+        "a hysterectomy.",
+    )
     breastfeeding = models.BooleanField(default=False)
     capacity_concern = models.BooleanField("concern about capacity to consent", default=False)
     capacity_concern_details = models.TextField(blank=True)

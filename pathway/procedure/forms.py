@@ -8,8 +8,9 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from accounts import roles
-from pathway.core.forms import DateTimeInput, VersionedModelForm, clinicians
+from pathway.core.forms import DateTimeInput, StaffChoiceMixin, StaffField, VersionedModelForm, clinicians
 from pathway.core.models import LEG_FIELDS, Sensation
+from pathway.pre_assessment import pregnancy
 from pathway.pre_assessment.models import PregnancyStatus
 from pathway.procedure.models import (
     CHECKLIST_ITEMS,
@@ -77,7 +78,10 @@ class SedationDrugsField(forms.CharField):
         return doses
 
 
-class ProcedureForm(VersionedModelForm):
+class ProcedureForm(StaffChoiceMixin, VersionedModelForm):
+    # The scrub nurse from the nurses of the service, or an agency or theatre nurse not on this system.
+    # Radiographers are not users of this system: typed.
+    staff_fields = (StaffField("scrub_nurse", "scrub_nurse_user", (roles.RECORD_RECOVERY,)),)
     guidance = forms.MultipleChoiceField(
         choices=GUIDANCE_CHOICES, label="Imaging guidance", required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -130,6 +134,12 @@ class ProcedureForm(VersionedModelForm):
             self.fields[name].queryset = team
         self.fields["fluoroscopy_seconds"].help_text = "In seconds, as the machine reports it."
         self.fields["dap_value"].help_text = "As read on the machine; choose its unit below (shown in Gy·cm²)."
+        self.setup_staff_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_staff_fields(cleaned)
+        return cleaned
 
 
 class ChecklistPhaseForm(forms.Form):
@@ -148,6 +158,7 @@ class ChecklistPhaseForm(forms.Form):
         answers: dict,
         ask_pregnancy: bool,
         pregnancy: str = "",
+        pregnancy_reason: str = "",
         legs: dict | None = None,
         medicines: list | None = None,
         doses: dict | None = None,
@@ -172,6 +183,13 @@ class ChecklistPhaseForm(forms.Form):
                 label="Pregnancy status today",
                 choices=[("", "---------"), *PregnancyStatus.choices],
                 initial=pregnancy,
+            )
+            self.fields["pregnancy_not_applicable_reason"] = forms.CharField(
+                label="If not applicable: why",
+                required=False,
+                max_length=200,
+                initial=pregnancy_reason,
+                help_text="For example a hysterectomy, or no period for over a year.",
             )
         if self.phase == ChecklistPhase.SIGN_IN:
             self._add_sign_in_fields(legs or {}, doses or {})
@@ -209,6 +227,9 @@ class ChecklistPhaseForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        reason = (cleaned.get("pregnancy_not_applicable_reason") or "").strip()
+        if cleaned.get("pregnancy_status") == PregnancyStatus.NOT_APPLICABLE and not reason:
+            self.add_error("pregnancy_not_applicable_reason", pregnancy.NEEDS_REASON)
         for medicine in self.medicines:
             taken = cleaned.get(f"dose_{medicine.pk}_taken_at")
             not_taken = cleaned.get(f"dose_{medicine.pk}_not_taken")

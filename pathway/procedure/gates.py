@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from pathway.anticoagulation import hold_problem
 from pathway.core import providers
-from pathway.core.choices import Stage
+from pathway.core.choices import Stage, in_sentence
 from pathway.core.gating import (
     CONSENT_CONFIRMED_LABEL,
     ChecklistItem,
@@ -22,8 +22,9 @@ from pathway.core.gating import (
     stage_record,
     unmet,
 )
-from pathway.core.models import Pathway, Sex, rule_values
+from pathway.core.models import Pathway, rule_values
 from pathway.mri.gates import mri_items
+from pathway.pre_assessment import pregnancy
 from pathway.pre_assessment.gates import pre_assessment_items
 from pathway.pre_assessment.models import PregnancyStatus
 from pathway.procedure.models import Anaesthesia, ChecklistPhase, ImagingAgeDecision, ImagingDecision
@@ -60,11 +61,11 @@ def consented_levels(pathway: Pathway) -> list[str]:
     return providers.consent().consented_levels(pathway)
 
 
-def pregnancy_check_applies(pathway: Pathway) -> bool:
-    """NICE NG45 1.3 via domain.md 6.1 [A][R30]: ask anyone who could be pregnant on the day. The
-    record holds sex, not childbearing potential, so everyone not recorded as male is asked; the
-    answer 'not applicable' covers those who cannot be pregnant."""
-    return pathway.patient.sex != Sex.MALE
+def pregnancy_check_applies(pathway: Pathway, on=None) -> bool:
+    """NICE NG45 1.3.1 via domain.md 4.4 [A][R30]: ask, on the day, anyone who could be pregnant. Not
+    a man, nor a woman older than the rule's age (pathway/pre_assessment/pregnancy.py); the answer
+    'not applicable', with its reason, covers anyone else who cannot be pregnant."""
+    return not pregnancy.skipped_reason(pathway, on or timezone.localdate())
 
 
 def hard_at_sign_in(item: ChecklistItem) -> ChecklistItem:
@@ -98,7 +99,10 @@ def sign_in_items(pathway: Pathway) -> list[ChecklistItem]:
     items.append(sign_in_legs_item(procedure))
     items += last_dose_items(pathway, procedure)
     items += imaging_age_items(pathway, procedure)
-    if pregnancy_check_applies(pathway):
+    skipped = pregnancy.skipped_reason(pathway, procedure_day(pathway, procedure))
+    if skipped:
+        items.append(checklist_item(f"Pregnancy question not asked ({skipped[0].lower()}{skipped[1:]})", None))
+    else:
         status = procedure.pregnancy_status_on_day if procedure else ""
         if not status:
             items.append(checklist_item("", "The pregnancy status has not been checked today."))
@@ -106,6 +110,12 @@ def sign_in_items(pathway: Pathway) -> list[ChecklistItem]:
             label = PregnancyStatus(status).label.lower()
             items.append(
                 checklist_item("", f"Pregnancy status today: {label}; a consultant must decide whether to go ahead.")
+            )
+        elif status == PregnancyStatus.NOT_APPLICABLE and procedure.pregnancy_not_applicable_reason:
+            items.append(
+                checklist_item(
+                    f"Pregnancy status today: not applicable ({procedure.pregnancy_not_applicable_reason})", None
+                )
             )
         else:
             items.append(checklist_item(f"Pregnancy status today: {PregnancyStatus(status).label.lower()}", None))
@@ -221,7 +231,8 @@ def checklist_phase_reasons(pathway: Pathway, phase: str) -> list[Reason]:
     if previous is not None and (procedure is None or not procedure.phase_complete(previous)):
         return [
             Reason(
-                f"The {previous.label.lower()} must be complete before the {phase.label.lower()}.", overridable=False
+                f"The {in_sentence(previous.label)} must be complete before the {in_sentence(phase.label)}.",
+                overridable=False,
             )
         ]
     if phase == ChecklistPhase.SIGN_IN:

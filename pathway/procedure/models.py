@@ -124,9 +124,26 @@ class Procedure(LegChecks, ClinicalRecord):
     )
     radiographer = models.CharField(max_length=200, blank=True)
     scrub_nurse = models.CharField(max_length=200, blank=True)
+    # Chosen from the staff list (issue 16): the user, when on this system; the name above is printed.
+    scrub_nurse_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name="scrub nurse (user)",
+    )
     # Pregnancy status checked again on the day (NICE NG45 1.3 via domain.md 6.1 [A][R30]).
     pregnancy_status_on_day = models.CharField(
         "pregnancy status today", max_length=30, choices=PregnancyStatus.choices, blank=True
+    )
+    pregnancy_not_applicable_reason = models.CharField(
+        "why the pregnancy question does not apply today",
+        max_length=200,
+        blank=True,
+        help_text="Filled in for a man, or a woman older than the age limit; otherwise give the reason, for example "
+        "a hysterectomy.",
     )
     # Leg power and sensation at sign in (LegChecks), before sedation: the baseline the recovery checks
     # are compared with (domain.md 7.1 [I]).

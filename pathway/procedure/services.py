@@ -13,6 +13,8 @@ from pathway import workflow
 from pathway.core.choices import Stage
 from pathway.core.models import Pathway, rule_value
 from pathway.core.services import check_stage_open, require_perm, save_versioned
+from pathway.pre_assessment import pregnancy
+from pathway.pre_assessment.models import PregnancyStatus
 from pathway.procedure import gates as procedure_gates
 from pathway.procedure.models import (
     CHECK_ITEM_BY_CODE,
@@ -46,6 +48,7 @@ def record_checklist_phase(
     phase: str,
     answers: dict[str, str],
     pregnancy_status: str = "",
+    pregnancy_not_applicable_reason: str = "",
     legs: dict | None = None,
     last_doses: dict | None = None,
     override_reason: str = "",
@@ -68,6 +71,7 @@ def record_checklist_phase(
             acting_user=acting_user,
             procedure=procedure,
             pregnancy_status=pregnancy_status,
+            pregnancy_not_applicable_reason=pregnancy_not_applicable_reason,
             legs=legs or {},
             last_doses=last_doses or {},
         )
@@ -121,13 +125,30 @@ def record_sign_out_and_debrief(
     return sign_out_no, debrief_no
 
 
-def _record_sign_in_answers(*, acting_user, procedure, pregnancy_status: str, legs: dict, last_doses: dict) -> None:
+def _pregnancy_today(procedure, status: str, reason: str) -> tuple[str, str]:
+    """The pregnancy answer to record today: 'not applicable' with the reason it was not asked (a man,
+    a woman over the age limit: pathway/pre_assessment/pregnancy.py), else the answer given, with the
+    clinician's reason when it is 'not applicable' (domain.md 4.4; NICE NG45 1.3.1)."""
+    skipped = pregnancy.skipped_reason(procedure.pathway, timezone.localdate())
+    if skipped:
+        return PregnancyStatus.NOT_APPLICABLE, skipped
+    reason = reason.strip()
+    if status == PregnancyStatus.NOT_APPLICABLE and not reason:
+        raise workflow.WorkflowError(pregnancy.NEEDS_REASON)
+    return status, reason if status == PregnancyStatus.NOT_APPLICABLE else ""
+
+
+def _record_sign_in_answers(
+    *, acting_user, procedure, pregnancy_status: str, pregnancy_not_applicable_reason: str, legs: dict, last_doses: dict
+) -> None:
     """What the sign in asks besides yes/no, saved before its checks are judged (and rolled back with
     the phase when they refuse): pregnancy today, legs before sedation (the baseline, domain.md 7.1),
     and the last dose taken of each antithrombotic (domain.md 4.3). `legs` maps the four LegChecks
     fields to values; `last_doses` maps a medicine id to (not_taken, last_taken_at)."""
-    changed = pregnancy_status != procedure.pregnancy_status_on_day
-    procedure.pregnancy_status_on_day = pregnancy_status
+    status, reason = _pregnancy_today(procedure, pregnancy_status, pregnancy_not_applicable_reason)
+    changed = (status, reason) != (procedure.pregnancy_status_on_day, procedure.pregnancy_not_applicable_reason)
+    procedure.pregnancy_status_on_day = status
+    procedure.pregnancy_not_applicable_reason = reason
     for name, value in legs.items():
         if getattr(procedure, name) != value:
             setattr(procedure, name, value)

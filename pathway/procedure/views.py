@@ -98,8 +98,10 @@ class SafetyChecklistView(DayPageMixin, FormView):
             **super().get_form_kwargs(),
             "phase": self.phase,
             "answers": procedure.answers(self.phase) if procedure else {},
-            "ask_pregnancy": procedure_gates.pregnancy_check_applies(self.pathway),
+            "ask_pregnancy": self.phase == ChecklistPhase.SIGN_IN
+            and procedure_gates.pregnancy_check_applies(self.pathway),
             "pregnancy": procedure.pregnancy_status_on_day if procedure else "",
+            "pregnancy_reason": procedure.pregnancy_not_applicable_reason if procedure else "",
             "legs": {name: getattr(procedure, name) for name in LEG_FIELDS} if procedure else {},
             "medicines": list(pre.medicines.all()) if pre else [],
             "doses": {d.medicine_id: d for d in procedure.last_doses.all()} if procedure else {},
@@ -157,6 +159,31 @@ class SafetyChecklistView(DayPageMixin, FormView):
         )
         return context
 
+    def refused(self, form, exc: workflow.WorkflowError):
+        """The phase was not recorded. The reasons the page already lists (the sign-in re-checks, or
+        the phase's own checks above the form) are not repeated: one error says the phase was not
+        recorded, and any other reason is given in the form's errors (issue 16: sign-out errors showed
+        twice, once as messages and once on the page)."""
+        context = self.get_context_data(form=form)
+        if self.phase == ChecklistPhase.SIGN_IN:
+            shown = {str(item.reason) for item in context["sign_in_items"] if not item.met}
+        else:
+            shown = {str(reason) for reason in context["phase_reasons"]}
+        reasons = [str(reason) for reason in exc.reasons]
+        if any(reason in shown for reason in reasons):
+            overridable = "override_reason" in form.fields and all(
+                getattr(reason, "overridable", False) for reason in exc.reasons
+            )
+            form.add_error(
+                None,
+                f"{self.phase.label} not recorded: put right what is listed above first"
+                + (", or give the reason for a consultant override below." if overridable else "."),
+            )
+        for reason in reasons:
+            if reason not in shown:
+                form.add_error(None, reason)
+        return self.render_to_response(context)
+
     @property
     def can_decide_imaging(self) -> bool:
         """A consultant, on the sign in, when the scan is older than the local limit (domain.md 3)."""
@@ -177,6 +204,7 @@ class SafetyChecklistView(DayPageMixin, FormView):
                 phase=self.phase,
                 answers=form.answers,
                 pregnancy_status=form.cleaned_data.get("pregnancy_status", ""),
+                pregnancy_not_applicable_reason=form.cleaned_data.get("pregnancy_not_applicable_reason", ""),
                 legs=form.legs,
                 last_doses=form.last_doses,
                 override_reason=form.cleaned_data.get("override_reason", ""),
@@ -185,8 +213,7 @@ class SafetyChecklistView(DayPageMixin, FormView):
             messages.error(self.request, StaleEdit.message)
             return HttpResponseRedirect(self.request.path)
         except workflow.WorkflowError as exc:
-            show_workflow_errors(self.request, exc)
-            return self.render_to_response(self.get_context_data(form=form))
+            return self.refused(form, exc)
         if answered_no:
             messages.warning(
                 self.request, f"{self.phase.label} recorded but not complete: answered no to {'; '.join(answered_no)}."
@@ -218,8 +245,7 @@ class SafetyChecklistView(DayPageMixin, FormView):
             messages.error(self.request, StaleEdit.message)
             return HttpResponseRedirect(self.request.path)
         except workflow.WorkflowError as exc:
-            show_workflow_errors(self.request, exc)
-            return self.render_to_response(self.get_context_data(form=form))
+            return self.refused(form, exc)
         for phase, answered_no in ((ChecklistPhase.SIGN_OUT, sign_out_no), (ChecklistPhase.DEBRIEF, debrief_no)):
             if answered_no:
                 messages.warning(

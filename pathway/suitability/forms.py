@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts import roles
 from pathway.core.choices import Level
-from pathway.core.forms import VersionedModelForm, checkboxes
-from pathway.outcomes import ODI_FIELDS
+from pathway.core.forms import StaffChoiceMixin, StaffField, VersionedModelForm, checkboxes
+from pathway.outcomes import ODI_FIELDS, odi_form_fields
 from pathway.suitability.models import (
     ABSOLUTE_CONTRAINDICATIONS,
     CONSERVATIVE_FAILURE_REASONS,
@@ -18,7 +19,10 @@ from pathway.validators import bound_to_pain_scale
 BASELINE_FIELDS = ["baseline_pain_rest", "baseline_pain_activity", "disability_instrument", *ODI_FIELDS, "rmdq_score"]
 
 
-class SuitabilityAssessmentForm(VersionedModelForm):
+class SuitabilityAssessmentForm(StaffChoiceMixin, VersionedModelForm):
+    # The MDT's radiologist from the staff list, or one from another trust; the surgeon and the
+    # oncologist are not users of this system, so their names stay typed.
+    staff_fields = (StaffField("mdt_radiologist", "mdt_radiologist_user", (roles.RECORD_SUITABILITY,)),)
     suspected_levels = checkboxes(Level.choices, "Suspected levels", required=True)
     conservative_failure_reasons = checkboxes(CONSERVATIVE_FAILURE_REASONS, "Why conservative treatment failed")
     absolute_contraindications = checkboxes(ABSOLUTE_CONTRAINDICATIONS, "Absolute contraindications")
@@ -68,3 +72,11 @@ class SuitabilityAssessmentForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         for name in ("pain_score", "baseline_pain_rest", "baseline_pain_activity"):
             bound_to_pain_scale(self.fields[name])
+        # Each ODI section shows its statements (issue 16); the stored answer is still the score 0-5.
+        self.fields.update(odi_form_fields())
+        self.setup_staff_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_staff_fields(cleaned)
+        return cleaned

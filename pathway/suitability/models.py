@@ -102,6 +102,16 @@ class SuitabilityAssessment(ClinicalRecord, DisabilityScores):
     )
     mdt_on = models.DateField("MDT discussion date", null=True, blank=True, validators=[not_in_future])
     mdt_radiologist = models.CharField("MDT radiologist", max_length=200, blank=True)
+    # Chosen from the staff list (issue 16): the user, when on this system; the name above is printed.
+    mdt_radiologist_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name="MDT radiologist (user)",
+    )
     mdt_spinal_surgeon = models.CharField("MDT spinal surgeon", max_length=200, blank=True)
     mdt_oncologist = models.CharField("MDT oncologist (malignant disease)", max_length=200, blank=True)
     spinal_surgery_access = models.BooleanField("access to a spinal surgery service documented", default=False)

@@ -4,9 +4,15 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from pathway.core import submissions
+from pathway.core import choices, submissions
 
 register = template.Library()
+
+
+@register.filter
+def in_sentence(label) -> str:
+    """`{{ stage.label|in_sentence }}`: lower case for use inside a sentence, acronyms kept."""
+    return choices.in_sentence(label)
 
 
 def stage_url(pathway_id: int, stage: str) -> str | None:

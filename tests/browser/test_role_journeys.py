@@ -94,7 +94,7 @@ def test_radiologist_referral_to_suitability_to_mri(reference_data, login_page, 
     page.get_by_label("Pain persists despite optimal analgesia").check()
     page.locator("#id_neuro_exam").select_option("normal")
     page.get_by_label("MDT discussion date").fill(_day(0))
-    page.get_by_label("MDT radiologist").fill("Dr Carter")
+    page.locator("#id_mdt_radiologist").select_option(index=1)  # a radiologist from the staff list
     page.get_by_label("MDT spinal surgeon").fill("Mr Patel")
     page.get_by_label("Access to a spinal surgery service documented").check()
     page.get_by_label("Bone health plan").select_option("referred")
@@ -102,7 +102,7 @@ def test_radiologist_referral_to_suitability_to_mri(reference_data, login_page, 
     page.locator("#id_baseline_pain_rest").fill("6")
     page.locator("#id_baseline_pain_activity").fill("8")
     for n in range(1, 11):
-        page.locator(f"#id_odi_{n}").select_option("3")
+        page.locator(f"#id_odi_{n}_3").check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Suitability assessment saved.")).to_be_visible()
     page.locator("#move-on").get_by_role("button", name="Move on to MRI review").click()
@@ -112,7 +112,7 @@ def test_radiologist_referral_to_suitability_to_mri(reference_data, login_page, 
     page.get_by_label("MRI safety screen done").check()
     page.get_by_label("Scan date").fill(_day(-1))
     page.get_by_label("Accession number").fill("RAD000778")
-    page.get_by_label("Reported by").fill("Dr Menon")
+    page.locator("#id_reported_by").select_option(index=1)
     page.locator("#id_report").fill("Acute T12 fracture with STIR oedema.")
     page.get_by_label("Level, row 1").select_option("T12")
     page.get_by_label("Oedema on STIR, row 1").select_option("present")
@@ -200,7 +200,7 @@ def test_nurse_pre_assessment_recovery_and_follow_up(reference_data, login_page,
     page.locator("#id_pain_rest").fill("2")
     page.locator("#id_pain_activity").fill("3")
     for n in range(1, 11):
-        page.locator(f"#id_odi_{n}").select_option("1")
+        page.locator(f"#id_odi_{n}_1").check()
     page.get_by_label("Analgesic use").select_option("non_opioid")
     page.get_by_label("New vertebral fracture since the procedure").select_option("false")
     page.get_by_label("Any complication since discharge").select_option("false")

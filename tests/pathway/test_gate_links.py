@@ -5,14 +5,25 @@ at this stage is shown without a link."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from consent.models import ConsentRecord
 from pathway import workflow
+from pathway.follow_up import gates as follow_up_gates
 from pathway.gate_links import link_reasons
 from pathway.models import PreAssessment, Stage, SuitabilityAssessment
-from tests.factories import ObservationSetFactory, PreAssessmentFactory, ProcedureFactory, RecoveryFactory
+from tests.factories import (
+    EscalationFactory,
+    FollowUpFactory,
+    ObservationSetFactory,
+    PreAssessmentFactory,
+    ProcedureFactory,
+    RecoveryFactory,
+)
 from tests.pathway.day_helpers import ago, make_day_pathway
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +35,13 @@ def _links(pathway, stage):
     """{reason: (form label, url)} for the gate into `stage`."""
     pathway = type(pathway).objects.get(pk=pathway.pk)
     return {r.text: (r.form_label, r.url) for r in link_reasons(pathway, workflow.gate_reasons(pathway, stage))}
+
+
+def _closing_links(pathway):
+    """{reason: (form label, url)} for closing the pathway after the follow-up (G7)."""
+    pathway = type(pathway).objects.get(pk=pathway.pk)
+    reasons = follow_up_gates.completion_reasons(pathway)
+    return {r.text: (r.form_label, r.url) for r in link_reasons(pathway, reasons)}
 
 
 def _page(name, pathway, anchor=""):
@@ -118,3 +136,25 @@ def test_no_baseline_before_the_procedure_has_no_form_in_recovery(reference_data
     ObservationSetFactory(recovery=recovery)
     links = _links(pathway, Stage.FOLLOW_UP)
     assert links["No leg power and sensation were recorded before the procedure (the baseline)."] == ("", None)
+
+
+def test_an_open_news2_escalation_links_to_its_own_form(reference_data, consultant):
+    """Issue 14's escalation reason is put right on the escalation form, not the recovery form."""
+    pathway, recovery = _in_recovery(consultant)
+    escalation = EscalationFactory(observation__recovery=recovery, observation__taken_at=ago(30))
+    links = _links(pathway, Stage.FOLLOW_UP)
+    [open_one] = [text for text in links if "NEWS2 escalation" in text]
+    url = reverse("pathway:escalation_close", kwargs={"pk": pathway.pk, "escalation_pk": escalation.pk})
+    assert links[open_one] == ("NEWS2 escalation form", url)
+
+
+def test_the_follow_up_window_links_to_the_unscheduled_contact_form(reference_data):
+    """Issue 14's window reason: a contact before the window is an unscheduled contact (domain.md 8.1);
+    the other G7 reasons are put right on the follow-up form."""
+    follow_up = FollowUpFactory(due_on=timezone.localdate() + datetime.timedelta(days=28), recorded=True)
+    links = _closing_links(follow_up.pathway)
+    [window] = [text for text in links if text.startswith("The follow-up window opens on")]
+    assert links[window] == ("unscheduled contact form", _page("unscheduled_contact_add", follow_up.pathway))
+    follow_up = FollowUpFactory()
+    links = _closing_links(follow_up.pathway)
+    assert links["Analgesic use is not recorded."] == ("4-week follow-up form", _page("follow_up", follow_up.pathway))

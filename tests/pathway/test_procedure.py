@@ -4,6 +4,7 @@ levels against the consent, the sign out and the gate into recovery, the procedu
 fluoroscopy time, sedation), and who may use its pages over HTTP."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -29,7 +30,7 @@ from pathway.procedure import services as procedure_services
 from pathway.procedure.forms import SedationDrugsField
 from pathway.suitability import gates as suitability_gates
 from tests.conftest import ROLES
-from tests.factories import PathwayFactory, ProcedureFactory, TreatedLevelFactory
+from tests.factories import PathwayFactory, PatientFactory, ProcedureFactory, TreatedLevelFactory
 from tests.pathway.day_helpers import (
     DAY_ACTION_ARGNAMES,
     ago,
@@ -222,9 +223,16 @@ def test_not_applicable_only_where_allowed(day, radiologist):
 # --- sign in re-checks and the consultant override --------------------------------------------
 
 
-def test_sign_in_needs_the_pregnancy_status_today(day, radiologist):
+@pytest.fixture
+def young_day(reference_data):
+    """A woman of 40: the pregnancy question applies (domain.md 4.4)."""
+    born = timezone.localdate().replace(year=timezone.localdate().year - 40, day=1)
+    return make_day_pathway(patient=PatientFactory(date_of_birth=born))
+
+
+def test_sign_in_needs_the_pregnancy_status_today(young_day, radiologist):
     with pytest.raises(GateClosed) as exc:
-        answer(day, "sign_in", radiologist, pregnancy_status="")
+        answer(young_day, "sign_in", radiologist, pregnancy_status="")
     assert exc.value.reasons == ["The pregnancy status has not been checked today."]
 
 
@@ -236,7 +244,8 @@ def test_sign_in_refused_when_the_ready_gate_closes(reference_data, radiologist)
     assert any("INR" in r for r in exc.value.reasons)
 
 
-def test_consultant_overrides_a_closed_sign_in_with_a_reason(day, radiologist, consultant):
+def test_consultant_overrides_a_closed_sign_in_with_a_reason(young_day, radiologist, consultant):
+    day = young_day
     with pytest.raises(GateClosed):
         answer(day, "sign_in", radiologist, pregnancy_status="possibly_pregnant", override_reason="Because.")
     answer(day, "sign_in", consultant, pregnancy_status="possibly_pregnant", override_reason="Test negative at 08:10.")
@@ -249,7 +258,8 @@ def test_consultant_overrides_a_closed_sign_in_with_a_reason(day, radiologist, c
     ]
 
 
-def test_an_override_needs_a_written_reason(day, consultant):
+def test_an_override_needs_a_written_reason(young_day, consultant):
+    day = young_day
     with pytest.raises(GateClosed):
         answer(day, "sign_in", consultant, pregnancy_status="", override_reason="   ")
 
@@ -470,3 +480,33 @@ def test_a_half_answered_debrief_saves_nothing_and_says_why(client, day, radiolo
     assert response.status_code == 200
     assert "Answer every item of the debrief, or leave them all for later." in response.content.decode()
     assert not SafetyChecklistItem.objects.filter(procedure__pathway=day, phase="sign_out").exists()
+
+
+def _page_text(response) -> str:
+    html = re.sub(r"(?s)<script.*?</script>", "", response.content.decode())
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_a_refused_sign_out_shows_each_reason_once(client, day, radiologist):
+    """Issue 16: the sign-out refusals were shown twice (as messages and on the page). Each reason now
+    shows once, above the form, with one error saying the sign out was not recorded."""
+    answer(day, "sign_in", radiologist)
+    answer(day, "time_out", radiologist)
+    client.force_login(radiologist)
+    url = reverse("pathway:safety_checklist", kwargs={"pk": day.pk, "phase": "sign_out"})
+    response = client.post(url, {f"item_{code}": value for code, value in all_yes("sign_out").items()})
+    assert response.status_code == 200
+    text = _page_text(response)
+    for reason in ("The operator is not recorded.", "No treated level is recorded."):
+        assert text.count(reason) == 1
+    assert text.count("Sign out not recorded: put right what is listed above first.") == 1
+    assert not Procedure.objects.get(pk=day.procedure.pk).phase_complete(ChecklistPhase.SIGN_OUT)
+
+
+def test_a_sign_out_before_the_time_out_says_so_once(client, day, radiologist):
+    """The order of the phases is shown above the form, not repeated as an error."""
+    answer(day, "sign_in", radiologist)
+    client.force_login(radiologist)
+    url = reverse("pathway:safety_checklist", kwargs={"pk": day.pk, "phase": "sign_out"})
+    text = _page_text(client.post(url, {f"item_{code}": "yes" for code in all_yes("sign_out")}))
+    assert text.count("The time out must be complete before the sign out.") == 1

@@ -5,6 +5,7 @@ import itertools
 import pytest
 
 from pathway import workflow
+from pathway.core.choices import in_sentence
 from pathway.core.gating import GateClosed, Reason, WorkflowError
 from pathway.models import ExitState, Stage, StageTransition
 from tests.factories import PathwayFactory
@@ -56,7 +57,9 @@ def test_every_other_move_is_refused(open_gates, consultant, from_stage, to_stag
     pathway = PathwayFactory(current_stage=from_stage)
     with pytest.raises(WorkflowError) as exc:
         workflow.advance(pathway=pathway, to_stage=to_stage, acting_user=consultant)
-    assert exc.value.reasons == [f"A pathway at {from_stage.label.lower()} cannot move to {to_stage.label.lower()}."]
+    # Stage names inside a sentence keep their acronyms ("MRI review", issue 16).
+    at, to = in_sentence(from_stage.label), in_sentence(to_stage.label)
+    assert exc.value.reasons == [f"A pathway at {at} cannot move to {to}."]
     pathway.refresh_from_db()
     assert pathway.current_stage == from_stage
     assert not StageTransition.objects.filter(pathway=pathway).exists()
