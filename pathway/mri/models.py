@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -14,6 +13,7 @@ from pathway.core.models import (
     ClinicalRecord,
     Pathway,
     decimal_range,
+    staff_user_field,
 )
 from pathway.core.querysets import NoHardDeleteQuerySet
 from pathway.validators import not_in_future
@@ -37,15 +37,7 @@ class MriScan(ClinicalRecord):
     accession_number = models.CharField(max_length=30)
     reported_by = models.CharField(max_length=200)
     # Chosen from the staff list (issue 16): the user, when on this system; the name above is printed.
-    reported_by_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        editable=False,
-        verbose_name="reported by (user)",
-    )
+    reported_by_user = staff_user_field("reported by (user)")
     report = models.TextField()
 
     class Meta:
@@ -73,15 +65,7 @@ class MriRequest(ClinicalRecord):
     requested_on = models.DateField("date the imaging was requested", validators=[not_in_future])
     requested_by = models.CharField(max_length=200)
     # Chosen from the staff list (issue 16): the user, when on this system; the name above is printed.
-    requested_by_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        editable=False,
-        verbose_name="requested by (user)",
-    )
+    requested_by_user = staff_user_field("requested by (user)")
     modality = models.CharField(max_length=20, choices=ImagingModality.choices, default=ImagingModality.MRI)
     notes = models.TextField(blank=True)
 

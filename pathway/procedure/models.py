@@ -22,6 +22,7 @@ from pathway.core.models import (
     check_choices,
     decimal_range,
     int_range,
+    staff_user_field,
 )
 from pathway.mri.models import MriScan
 from pathway.pre_assessment.models import (
@@ -125,15 +126,7 @@ class Procedure(LegChecks, ClinicalRecord):
     radiographer = models.CharField(max_length=200, blank=True)
     scrub_nurse = models.CharField(max_length=200, blank=True)
     # Chosen from the staff list (issue 16): the user, when on this system; the name above is printed.
-    scrub_nurse_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        editable=False,
-        verbose_name="scrub nurse (user)",
-    )
+    scrub_nurse_user = staff_user_field("scrub nurse (user)")
     # Pregnancy status checked again on the day (NICE NG45 1.3 via domain.md 6.1 [A][R30]).
     pregnancy_status_on_day = models.CharField(
         "pregnancy status today", max_length=30, choices=PregnancyStatus.choices, blank=True

@@ -15,6 +15,7 @@ from pathway.core.models import (
     ClinicalRecord,
     Pathway,
     check_choices,
+    staff_user_field,
 )
 from pathway.outcomes import DisabilityScores
 from pathway.validators import not_in_future, pain_score_validators
@@ -103,15 +104,7 @@ class SuitabilityAssessment(ClinicalRecord, DisabilityScores):
     mdt_on = models.DateField("MDT discussion date", null=True, blank=True, validators=[not_in_future])
     mdt_radiologist = models.CharField("MDT radiologist", max_length=200, blank=True)
     # Chosen from the staff list (issue 16): the user, when on this system; the name above is printed.
-    mdt_radiologist_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        editable=False,
-        verbose_name="MDT radiologist (user)",
-    )
+    mdt_radiologist_user = staff_user_field("MDT radiologist (user)")
     mdt_spinal_surgeon = models.CharField("MDT spinal surgeon", max_length=200, blank=True)
     mdt_oncologist = models.CharField("MDT oncologist (malignant disease)", max_length=200, blank=True)
     spinal_surgery_access = models.BooleanField("access to a spinal surgery service documented", default=False)
