@@ -243,20 +243,6 @@ class Pathway(ClinicalRecord):
         return (timezone.localdate() - self.symptom_onset_on).days
 
 
-def staff_user_field(verbose_name: str) -> models.ForeignKey:
-    """The user behind a member of staff named on a record (issue 16: chosen from the staff list);
-    the record's text field keeps the printed name, and this is empty for someone not on the system."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        editable=False,
-        verbose_name=verbose_name,
-    )
-
-
 def lock_pathway(pathway: Pathway) -> Pathway:
     """The pathway row, locked until the end of the transaction (select_for_update), read afresh.
 

@@ -9,11 +9,11 @@ from django.db import models
 from django.db.models import Q
 
 from pathway.core.choices import Level
+from pathway.core.fields import staff_user_field
 from pathway.core.models import (
     ClinicalRecord,
     Pathway,
     decimal_range,
-    staff_user_field,
 )
 from pathway.core.querysets import NoHardDeleteQuerySet
 from pathway.validators import not_in_future

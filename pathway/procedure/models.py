@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from pathway.core.choices import Level
+from pathway.core.fields import staff_user_field
 from pathway.core.models import (
     ClinicalRecord,
     LegChecks,
@@ -22,7 +23,6 @@ from pathway.core.models import (
     check_choices,
     decimal_range,
     int_range,
-    staff_user_field,
 )
 from pathway.mri.models import MriScan
 from pathway.pre_assessment.models import (

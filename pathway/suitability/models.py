@@ -11,11 +11,11 @@ from django.db import models
 from django.utils import timezone
 
 from pathway.core.choices import Level
+from pathway.core.fields import staff_user_field
 from pathway.core.models import (
     ClinicalRecord,
     Pathway,
     check_choices,
-    staff_user_field,
 )
 from pathway.outcomes import DisabilityScores
 from pathway.validators import not_in_future, pain_score_validators
