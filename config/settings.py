@@ -128,7 +128,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 # The cache holds worklist counts under per-list generations and the single-flight locks
-# (dashboard.cache). Several workers must share it, or a write seen by one worker would leave the
+# (pathway.core.cache). Several workers must share it, or a write seen by one worker would leave the
 # others serving counts up to WORKLIST_CACHE_SECONDS old: Redis when REDIS_URL is set (every
 # deployment with more than one process), local memory otherwise (make run: one process).
 if os.environ.get("REDIS_URL"):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from dashboard.cache import bump
 from dashboard.selectors import lists_touched
+from pathway.core.cache import bump
+from pathway.models import PathwayState
 
 
 def state_changed(changes: dict[int, tuple[dict | None, dict | None]]) -> None:
@@ -22,3 +23,12 @@ def state_changed(changes: dict[int, tuple[dict | None, dict | None]]) -> None:
     from dashboard.snapshot import mark_dirty
 
     mark_dirty(changes)
+
+
+def shown_changed(ids: list[int]) -> None:
+    """A patient's details changed: the lists their pathways are on show them (names, NHS number)."""
+    touched: set[str] = set()
+    for row in PathwayState.objects.filter(pathway_id__in=ids).values():
+        touched |= lists_touched(row, None)
+    if touched:
+        transaction.on_commit(lambda: bump(touched))

@@ -7,7 +7,7 @@ entries and its first rows are read in order: neither grows with the closed path
 the date ("listed for today", "window open") compare the stored dates with today in the query.
 
 Counts for every list a user sees come from ONE query (also used for the navigation badge), cached per
-list under the list's generation (dashboard.cache): a write bumps only the lists its pathway was or is
+list under the list's generation (pathway.core.cache): a write bumps only the lists its pathway was or is
 now on.
 """
 
@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts import roles
-from dashboard.cache import generations, single_flight
+from pathway.core.cache import generations, single_flight
 from pathway.models import Pathway, PathwayState, Stage, rule_value
 from pathway.selectors import pathways_for_user
 from pathway.templatetags.pathway_tags import stage_form_url
@@ -362,7 +362,7 @@ ITEM_COLUMNS = (
 )
 
 
-def _states(*, spec: WorklistSpec, today: datetime.date):
+def list_states(*, spec: WorklistSpec, today: datetime.date):
     """The list's rows in its order (urgent first): read in order from its partial index."""
     return (
         PathwayState.objects.filter(spec.condition(today))
@@ -373,7 +373,7 @@ def _states(*, spec: WorklistSpec, today: datetime.date):
     )
 
 
-def _items(spec: WorklistSpec, states, today: datetime.date) -> list[WorklistItem]:
+def list_items(spec: WorklistSpec, states, today: datetime.date) -> list[WorklistItem]:
     return [
         WorklistItem(
             pathway=state.pathway,
@@ -388,7 +388,7 @@ def _items(spec: WorklistSpec, states, today: datetime.date) -> list[WorklistIte
 def worklist_items(*, user, spec: WorklistSpec, today: datetime.date, limit: int) -> list[WorklistItem]:
     """The list's first `limit` rows, one query."""
     pathways_for_user(user=user)  # the permission check (every clinician sees every pathway)
-    return _items(spec, _states(spec=spec, today=today)[:limit], today)
+    return list_items(spec, list_states(spec=spec, today=today)[:limit], today)
 
 
 def worklists_for_user(
@@ -440,6 +440,6 @@ def worklist_page(
     if counts is None:
         counts = worklist_counts(user=user, today=today)
     pathways_for_user(user=user)  # the permission check (every clinician sees every pathway)
-    paginator = CountedPaginator(_states(spec=spec, today=today), per_page, count=counts[spec.key])
+    paginator = CountedPaginator(list_states(spec=spec, today=today), per_page, count=counts[spec.key])
     page_obj = paginator.get_page(page)
-    return page_obj, _items(spec, page_obj.object_list, today)
+    return page_obj, list_items(spec, page_obj.object_list, today)

@@ -29,8 +29,8 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from django.utils import timezone
 
 from dashboard import metrics
-from dashboard.cache import single_flight
 from dashboard.models import DashboardSnapshot
+from pathway.core.cache import single_flight
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,19 @@ def _refresh_in_background() -> None:
             connection.close()
 
     threading.Thread(target=run, name="dashboard-refresh", daemon=True).start()
+
+
+def stamp() -> float | None:
+    """When the current snapshot was computed (None before the first), without reading its figures;
+    like `latest`, sets off a background refresh when it is dirty and over a minute old."""
+    computed_at = DashboardSnapshot.objects.filter(key=ALL).values_list("computed_at", flat=True).first()
+    if computed_at is None:
+        return None
+    if computed_at.timestamp() < time.time() - REFRESH_AFTER_SECONDS and _is_dirty(
+        DashboardSnapshot(key=ALL, computed_at=computed_at)
+    ):
+        _refresh_in_background()
+    return computed_at.timestamp()
 
 
 def latest() -> tuple[metrics.Dashboard, DashboardSnapshot]:

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -15,8 +16,9 @@ from dashboard.charts import charts_for
 from dashboard.context_processors import request_worklist_counts
 from dashboard.export import csv_lines, export_rows, summary
 from dashboard.filters import DashboardFilter
-from dashboard.selectors import SPEC_BY_KEY, worklist_page, worklists_for_user
-from pathway.core import access_log
+from dashboard.parts import home_worklists, worklist_page_rows
+from dashboard.selectors import SPEC_BY_KEY
+from pathway.core import access_log, page_cache
 from pathway.filters import PathwayFilter
 from pathway.selectors import pathways_for_user
 
@@ -31,9 +33,9 @@ class HomeView(TemplateView):
         user = self.request.user
         worklists = []
         if user.has_perm("pathway.view_pathway"):
-            worklists = worklists_for_user(user=user, counts=request_worklist_counts(self.request))
+            worklists = home_worklists(user=user, counts=request_worklist_counts(self.request))
         context["worklists"] = worklists
-        access_log.saw_pathways(self.request, [item.pathway for wl in worklists for item in wl.items])
+        access_log.saw_pathways(self.request, [pk for wl in worklists for pk in wl.rows.pathway_ids])
         context["can_view_dashboard"] = user.has_perm(roles.VIEW_DASHBOARD)
         if not worklists and user.has_perm(roles.VIEW_DASHBOARD):
             # A manager's worklist is the dashboard: the headline figures (from its snapshot), with the way in.
@@ -56,45 +58,57 @@ class WorklistView(TemplateView):
         user = self.request.user
         if not user.has_perm("pathway.view_pathway") or not spec.visible_to(user):
             raise PermissionDenied
-        page_obj, items = worklist_page(
+        page_obj, rows = worklist_page_rows(
             user=user, spec=spec, page=self.request.GET.get("page"), counts=request_worklist_counts(self.request)
         )
-        access_log.saw_pathways(self.request, [item.pathway for item in items])
-        context.update(spec=spec, page_obj=page_obj, items=items, total=page_obj.paginator.count)
+        access_log.saw_pathways(self.request, rows.pathway_ids)
+        context.update(spec=spec, page_obj=page_obj, rows=rows, total=page_obj.paginator.count)
         return context
 
 
-class DashboardView(PermissionRequiredMixin, TemplateView):
-    """The service dashboard (domain.md section 9), over the pathways chosen by the filters."""
+class DashboardView(PermissionRequiredMixin, View):
+    """The service dashboard (domain.md section 9), over the pathways chosen by the filters. Its
+    figures come from the stored snapshot ("as of hh:mm"); the body drawn from them is cached per
+    filter until the next snapshot."""
 
     permission_required = roles.VIEW_DASHBOARD
     template_name = "dashboard/dashboard.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def get(self, request, *args, **kwargs):
+        body = page_cache.drawn_part(
+            "dashboard",
+            identity=(request.GET.urlencode(), page_cache.permissions_digest(request.user)),
+            depends_on=[],
+            moment=(dashboard_snapshot.stamp(),),
+            build=self.render_body,
+            shared_stale=True,
+        )
+        # The patients named in its tables (longest waits, MRI waits, overdue follow-ups).
+        access_log.saw_pathways(request, body.pathway_ids)
+        return render(request, self.template_name, {"body": body.table})
+
+    def render_body(self) -> page_cache.Drawn:
         user = self.request.user
         dashboard_filter = DashboardFilter(self.request.GET or None, queryset=pathways_for_user(user=user))
         query = self.request.GET.urlencode() if dashboard_filter.form.is_valid() else ""
-        # From the stored snapshot ("as of hh:mm"); a filter's figures once per snapshot.
         figures, snapshot = dashboard_snapshot.latest()
         if dashboard_filter.is_filtered:
             figures = dashboard_snapshot.filtered(dashboard_filter.qs, snapshot)
-        # The patients named in its tables (longest waits, MRI waits, overdue follow-ups).
-        access_log.saw_pathways(
-            self.request,
+        shown = (
             [p.pk for p in figures.rtt.breaches]
             + [p.pk for p in figures.mri.longest]
-            + [f.pathway_id for f in figures.overdue_follow_ups.items],
+            + [f.pathway_id for f in figures.overdue_follow_ups.items]
         )
-        context.update(
-            filter=dashboard_filter,
-            figures=figures,
-            charts=charts_for(figures),
-            can_export=user.has_perm(roles.EXPORT_PATHWAYS),
-            querystring=query,
-            as_of=snapshot.computed_at,
-        )
-        return context
+        context = {
+            "filter": dashboard_filter,
+            "figures": figures,
+            "charts": charts_for(figures),
+            "can_export": user.has_perm(roles.EXPORT_PATHWAYS),
+            "querystring": query,
+            "as_of": snapshot.computed_at,
+        }
+        html = render_to_string("dashboard/includes/dashboard_body.html", context)
+        return page_cache.Drawn(html=html, pathway_ids=tuple(shown))
 
 
 class ExportCsvView(PermissionRequiredMixin, View):

@@ -10,3 +10,7 @@ class PathwayConfig(AppConfig):
         from pathway.documents import pathway_documents
 
         providers.register_documents(pathway_documents)
+        # Cached page parts are dropped by the writes that change them (pathway.core.page_cache).
+        from pathway.core import page_cache
+
+        page_cache.connect()

@@ -4,20 +4,25 @@ reopen, return). Views parse, call one selector and one service, and redirect.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts import roles
 from accounts.kept_entries import KeptEntriesMixin
 from pathway import selectors, workflow
-from pathway.core import access_log, gating, providers, submissions
+from pathway.core import access_log, gating, page_cache, providers, submissions
 from pathway.core import services as core_services
 from pathway.core.choices import Stage, in_sentence
 from pathway.core.forms import AdvanceForm, CloseForm, PatientForm, PatientSearchForm, ReasonForm, ReturnForm
@@ -153,65 +158,100 @@ class PatientAccessCsvView(PatientAccessMixin, View):
         return response
 
 
-class PathwayListView(PermissionRequiredMixin, TemplateView):
+class PathwayListView(PermissionRequiredMixin, View):
+    """Every pathway, filtered, sorted, 25 a page. The page's body is cached per query until a pathway
+    or a patient is written, and for the day (weeks waited, overdue filters): pathway.core.page_cache."""
+
     permission_required = "pathway.view_pathway"
     template_name = "pathway/pathway_list.html"
     paginate_by = 25
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        queryset = selectors.pathways_for_user(user=self.request.user)
-        pathway_filter = PathwayFilter(self.request.GET or None, queryset=queryset)
-        page = Paginator(pathway_filter.qs, self.paginate_by).get_page(self.request.GET.get("page"))
-        access_log.saw_pathways(self.request, page)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context.update(
-            filter=pathway_filter,
-            page_obj=page,
-            querystring=query.urlencode(),
-            filter_querystring=query.urlencode() if pathway_filter.form.is_valid() else "",
-            can_export=self.request.user.has_perm(roles.EXPORT_PATHWAYS),
+    def get(self, request, *args, **kwargs):
+        body = page_cache.drawn_part(
+            "pathway-list",
+            identity=(request.GET.urlencode(), page_cache.permissions_digest(request.user)),
+            depends_on=[page_cache.PATHWAY_LIST],
+            moment=(timezone.localdate().isoformat(),),
+            build=self.render_body,
+            shared_stale=True,
         )
-        return context
+        access_log.saw_pathways(request, body.pathway_ids)
+        return render(request, self.template_name, {"body": mark_safe(body.html)})  # noqa: S308 - our template
+
+    def render_body(self) -> page_cache.Drawn:
+        request = self.request
+        queryset = selectors.pathways_for_user(user=request.user)
+        pathway_filter = PathwayFilter(request.GET or None, queryset=queryset)
+        page = Paginator(pathway_filter.qs, self.paginate_by).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "request": SimpleNamespace(GET=request.GET, path=request.path),
+            "filter": pathway_filter,
+            "page_obj": page,
+            "querystring": query.urlencode(),
+            "filter_querystring": query.urlencode() if pathway_filter.form.is_valid() else "",
+            "can_export": request.user.has_perm(roles.EXPORT_PATHWAYS),
+        }
+        html = render_to_string("pathway/includes/pathway_list_body.html", context)
+        return page_cache.Drawn(html=html, pathway_ids=tuple(p.pk for p in page.object_list))
 
 
-class PathwayDetailView(PermissionRequiredMixin, PathwayMixin, TemplateView):
+class PathwayDetailView(PermissionRequiredMixin, PathwayMixin, View):
+    """The pathway page. Its body is cached per pathway and permissions until a write to the pathway
+    (or its patient, or the reference data) changes it, and for at most the minute it was drawn in:
+    the gates and checklists judge the clock (pathway.core.page_cache)."""
+
     permission_required = "pathway.view_pathway"
     template_name = "pathway/pathway_detail.html"
 
     def get(self, request, *args, **kwargs):
-        # A read: the consent and the checklist are judged once for the whole page (gating.page_reads).
-        with gating.page_reads():
-            return super().get(request, *args, **kwargs).render()
+        pathway = self.pathway
+        body = page_cache.part(
+            "pathway-page",
+            identity=(pathway.pk, page_cache.permissions_digest(request.user), request.path),
+            depends_on=[page_cache.pathway_generation(pathway.pk)],
+            moment=(timezone.localtime().strftime("%Y-%m-%d %H:%M"),),
+            build=self.render_body,
+        )
+        context = {"pathway": pathway, "patient": pathway.patient, "body": page_cache.with_csrf(body, request)}
+        return render(request, self.template_name, context)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def render_body(self) -> str:
+        # A read: the consent and the checklist are judged once for the whole body (gating.page_reads).
+        with gating.page_reads():
+            return render_to_string("pathway/includes/pathway_body.html", self.body_context())
+
+    def body_context(self) -> dict:
         pathway = self.pathway
         user = self.request.user
         target = workflow.next_stage(pathway.stage)
-        context.update(
-            timeline=workflow.timeline(pathway),
-            next_stage=target if pathway.is_open else None,
-            next_reasons=workflow.gate_reasons(pathway, target) if (target and pathway.is_open) else [],
+        return {
+            "pathway": pathway,
+            "patient": pathway.patient,
+            # The only things of the request the body shows: the page's path, the form's CSRF field.
+            "request": SimpleNamespace(path=self.request.path),
+            "csrf_token": page_cache.CSRF_PLACEHOLDER,
+            "timeline": workflow.timeline(pathway),
+            "next_stage": target if pathway.is_open else None,
+            "next_reasons": workflow.gate_reasons(pathway, target) if (target and pathway.is_open) else [],
             # The checklist is for getting to the procedure; afterwards it would judge old results by today.
-            readiness=procedure_gates.ready_for_procedure(pathway)
+            "readiness": procedure_gates.ready_for_procedure(pathway)
             if pathway.is_open and pathway.stage.index <= Stage.PROCEDURE.index
             else None,
-            transitions=selectors.transitions_for(pathway=pathway),
-            documents=providers.documents(pathway),
-            history=selectors.history_for(pathway=pathway),
-            can_advance=workflow.can_advance(user, pathway),
-            can_override=workflow.can_override(user),
-            can_close=workflow.can_close(user, pathway),
-            can_reopen=workflow.can_reopen(user, pathway),
-            recordable={stage.value: workflow.can_record(user, stage) for stage in Stage},
-            advance_form=AdvanceForm(pathway=pathway),
-            close_form=CloseForm(pathway=pathway),
-            reason_form=ReasonForm(pathway=pathway),
-            return_form=ReturnForm(pathway=pathway),
-        )
-        return context
+            "transitions": selectors.transitions_for(pathway=pathway),
+            "documents": providers.documents(pathway),
+            "history": selectors.history_for(pathway=pathway),
+            "can_advance": workflow.can_advance(user, pathway),
+            "can_override": workflow.can_override(user),
+            "can_close": workflow.can_close(user, pathway),
+            "can_reopen": workflow.can_reopen(user, pathway),
+            "recordable": {stage.value: workflow.can_record(user, stage) for stage in Stage},
+            "advance_form": AdvanceForm(pathway=pathway),
+            "close_form": CloseForm(pathway=pathway),
+            "reason_form": ReasonForm(pathway=pathway),
+            "return_form": ReturnForm(pathway=pathway),
+        }
 
 
 class WorkflowActionView(PermissionRequiredMixin, PathwayMixin, View):

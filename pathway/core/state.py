@@ -265,6 +265,23 @@ def on_refresh(listener: Callable[[Changes], None]) -> None:
         _listeners.append(listener)
 
 
+_shown_listeners: list[Callable[[list[int]], None]] = []
+
+
+def on_shown_change(listener: Callable[[list[int]], None]) -> None:
+    """`listener([pathway ids])` runs when what a list shows of these pathways changed without their
+    state changing (a patient's name or NHS number), inside the write's transaction."""
+    if listener not in _shown_listeners:
+        _shown_listeners.append(listener)
+
+
+def shown_changed(ids: Iterable[int]) -> None:
+    ids = sorted(set(ids))
+    if ids:
+        for listener in _shown_listeners:
+            listener(ids)
+
+
 def _transaction_locks() -> set[int]:
     """The pathways locked in the current outermost transaction.
 

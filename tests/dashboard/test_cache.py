@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dashboard import cache as shared
 from dashboard.selectors import worklist_counts
 from pathway import workflow
+from pathway.core import cache as shared
 from pathway.models import Stage
 from pathway.recovery import services as recovery_services
 from pathway.recovery.models import ObservationSet

@@ -263,8 +263,8 @@ def test_home_shows_the_total_and_a_see_all_link_when_the_list_is_longer(client_
     response = client_for(nurse).get("/")
     html = response.content.decode()
     (recovery,) = [wl for wl in response.context["worklists"] if wl.key == "recovery"]
-    assert (len(recovery.items), recovery.total) == (20, 30)
-    assert [i.pathway.pk for i in recovery.items] == [p.pk for p in thirty_in_recovery[:20]]
+    assert (len(recovery.rows), recovery.total) == (20, 30)
+    assert list(recovery.rows.pathway_ids) == [p.pk for p in thirty_in_recovery[:20]]
     assert "Showing the first 20 of 30, urgent first." in html
     assert f'href="{reverse("dashboard:worklist", kwargs={"key": "recovery"})}" data-see-all>See all 30' in html
     # A short list has no link.

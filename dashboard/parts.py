@@ -1,0 +1,87 @@
+"""The rows of each worklist, drawn once per list generation and day and kept in the shared cache
+(pathway.core.page_cache): My worklist and a list's pages show them without reading the records.
+
+A list's rows depend on its members' state (a write bumps the lists its pathway was or is on:
+dashboard.invalidation), their patients' details (a patient's save bumps the lists their pathways are
+on) and the day (flags such as "listed for today"). Rows are the same for every user the list is
+shown to; the lists a user sees, and the counts, are decided per request.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from dashboard.selectors import (
+    WORKLIST_PAGE_SIZE,
+    CountedPaginator,
+    WorklistSpec,
+    list_items,
+    list_states,
+    specs_for_user,
+)
+from pathway.core import page_cache
+from pathway.selectors import pathways_for_user
+
+HOME_ROWS = 20
+
+
+@dataclass(frozen=True)
+class ShownWorklist:
+    spec: WorklistSpec
+    total: int
+    rows: page_cache.Drawn
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+
+def _draw(spec: WorklistSpec, states, today: datetime.date, page_number: int | None) -> page_cache.Drawn:
+    items = list_items(spec, states, today)
+    html = render_to_string(
+        "dashboard/includes/worklist_table.html", {"spec": spec, "items": items, "page_number": page_number}
+    )
+    return page_cache.Drawn(html=html, pathway_ids=tuple(item.pathway.pk for item in items))
+
+
+def _rows(spec: WorklistSpec, *, today: datetime.date, start: int, stop: int, page_number: int | None):
+    return page_cache.drawn_part(
+        "worklist-rows",
+        identity=(spec.key, start, stop, page_number),
+        depends_on=[spec.key],
+        moment=(today.isoformat(),),
+        build=lambda: _draw(spec, list_states(spec=spec, today=today)[start:stop], today, page_number),
+        shared_stale=True,
+    )
+
+
+def home_worklists(*, user, counts: dict[str, int], today: datetime.date | None = None) -> list[ShownWorklist]:
+    """Each list the user sees: its total and its first rows (urgent first)."""
+    today = today or timezone.localdate()
+    pathways_for_user(user=user)  # the permission check (every clinician sees every pathway)
+    return [
+        ShownWorklist(
+            spec=spec, total=counts[spec.key], rows=_rows(spec, today=today, start=0, stop=HOME_ROWS, page_number=None)
+        )
+        for spec in specs_for_user(user)
+    ]
+
+
+def worklist_page_rows(
+    *, user, spec: WorklistSpec, page: object, counts: dict[str, int], today: datetime.date | None = None
+):
+    """One page of a whole list: the paginator (from the cached count) and the page's rows."""
+    today = today or timezone.localdate()
+    pathways_for_user(user=user)
+    paginator = CountedPaginator(list_states(spec=spec, today=today), WORKLIST_PAGE_SIZE, count=counts[spec.key])
+    page_obj = paginator.get_page(page)  # the number only: the rows come from the cache
+    start = (page_obj.number - 1) * WORKLIST_PAGE_SIZE
+    return page_obj, _rows(spec, today=today, start=start, stop=start + WORKLIST_PAGE_SIZE, page_number=page_obj.number)
