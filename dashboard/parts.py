@@ -52,14 +52,13 @@ def _draw(spec: WorklistSpec, states, today: datetime.date, page_number: int | N
     return page_cache.Drawn(html=html, pathway_ids=tuple(item.pathway.pk for item in items))
 
 
-def _rows(spec: WorklistSpec, *, today: datetime.date, start: int, stop: int, page_number: int | None):
-    return page_cache.drawn_part(
+def _want(spec: WorklistSpec, *, today: datetime.date, start: int, stop: int, page_number: int | None):
+    return page_cache.Want(
         "worklist-rows",
         identity=(spec.key, start, stop, page_number),
-        depends_on=[spec.key],
+        depends_on=(spec.key,),
         moment=(today.isoformat(),),
         build=lambda: _draw(spec, list_states(spec=spec, today=today)[start:stop], today, page_number),
-        shared_stale=True,
     )
 
 
@@ -67,12 +66,10 @@ def home_worklists(*, user, counts: dict[str, int], today: datetime.date | None 
     """Each list the user sees: its total and its first rows (urgent first)."""
     today = today or timezone.localdate()
     pathways_for_user(user=user)  # the permission check (every clinician sees every pathway)
-    return [
-        ShownWorklist(
-            spec=spec, total=counts[spec.key], rows=_rows(spec, today=today, start=0, stop=HOME_ROWS, page_number=None)
-        )
-        for spec in specs_for_user(user)
-    ]
+    specs = specs_for_user(user)
+    wanted = [_want(spec, today=today, start=0, stop=HOME_ROWS, page_number=None) for spec in specs]
+    rows = page_cache.drawn_parts(wanted, shared_stale=True)
+    return [ShownWorklist(spec=spec, total=counts[spec.key], rows=r) for spec, r in zip(specs, rows, strict=True)]
 
 
 def worklist_page_rows(
@@ -84,4 +81,6 @@ def worklist_page_rows(
     paginator = CountedPaginator(list_states(spec=spec, today=today), WORKLIST_PAGE_SIZE, count=counts[spec.key])
     page_obj = paginator.get_page(page)  # the number only: the rows come from the cache
     start = (page_obj.number - 1) * WORKLIST_PAGE_SIZE
-    return page_obj, _rows(spec, today=today, start=start, stop=start + WORKLIST_PAGE_SIZE, page_number=page_obj.number)
+    want = _want(spec, today=today, start=start, stop=start + WORKLIST_PAGE_SIZE, page_number=page_obj.number)
+    (rows,) = page_cache.drawn_parts([want], shared_stale=True)
+    return page_obj, rows

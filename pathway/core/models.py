@@ -294,18 +294,20 @@ class AppendOnlyQuerySet(NoHardDeleteQuerySet):
 
 class PatientAccess(models.Model):
     """Who saw which patient's record, what of it, when, in which role and from where (NHS Care
-    Record Guarantee; design.md section 9). Append-only: rows are inserted, never changed or deleted.
+    Record Guarantee; design.md section 9). Append-only. Written by pathway/core/access_log.py, one row
+    per patient per response (a list page: one INSERT). A row without a patient summarises a read too
+    large to log patient by patient (the CSV export): `detail` says which filter and how many."""
 
-    Written by pathway/core/access_log.py, one row per patient per response (a list page writes one
-    row per patient listed, in one INSERT). A row without a patient summarises a read too large to
-    log patient by patient (the CSV export): `detail` then says which filter and how many patients.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # No foreign-key constraints: each one locked the named user, patient and pathway rows at commit
+    # (FOR KEY SHARE), in every reader's transaction; the ids come from those tables, never deleted.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", db_constraint=False)
     # The user's role group at the time (a later change of role does not rewrite the log).
     role = models.CharField(max_length=150, blank=True, default="")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="accesses", null=True, blank=True)
-    pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    # (patient, at) is indexed below, which serves lookups by patient alone too.
+    patient = models.ForeignKey(
+        Patient, models.PROTECT, related_name="accesses", null=True, blank=True, db_constraint=False, db_index=False
+    )
+    pathway = models.ForeignKey(Pathway, models.PROTECT, related_name="+", null=True, blank=True, db_constraint=False)
     # What was seen: a page or document name ("pathway page", "consent PDF (signed)", "pathway list").
     what = models.CharField(max_length=100, blank=True, default="")
     client = models.CharField("client address", max_length=45, blank=True, default="")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
@@ -69,36 +69,62 @@ def _digest(value) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()[:20]
 
 
-def part(
-    name: str,
-    *,
-    identity: tuple,
-    depends_on: Iterable[str],
-    moment: tuple,
-    build: Callable[[], Any],
-    shared_stale: bool = False,
-) -> Any:
-    """`build()`, cached under `name` + `identity` for the current generations of `depends_on` and
-    `moment`. With `shared_stale`, a miss is recomputed single flight and concurrent readers get the
-    previous value meanwhile (lists); without it each reader that misses builds its own (a record's
-    page: whoever has just saved must see their save)."""
-    gens = generations([*depends_on, REFERENCE])
-    key = f"part:{connection.alias}:{name}:{_digest(identity)}:{_digest((sorted(gens.items()), moment))}"
-    if shared_stale:
-        return single_flight(key, build, timeout=PART_SECONDS)
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, timeout=PART_SECONDS)
+@dataclasses.dataclass(frozen=True)
+class Want:
+    """One part wanted: `build()` cached under its name and `identity`, for the current generations
+    of `depends_on` and for `moment`."""
+
+    name: str
+    identity: tuple
+    depends_on: tuple[str, ...]
+    moment: tuple
+    build: Callable[[], Any]
+
+
+def parts(wanted: list[Want], *, shared_stale: bool = False) -> list[Any]:
+    """Several parts in two cache round trips (their generations, then the parts), building only the
+    missing ones. With `shared_stale`, a miss is recomputed single flight and concurrent readers get
+    the previous value meanwhile (lists); without it each reader that misses builds its own (a
+    record's page: whoever has just saved must see their save)."""
+    gens = generations({REFERENCE, *(name for want in wanted for name in want.depends_on)})
+    keys = []
+    for want in wanted:
+        version = (sorted((n, gens[n]) for n in (*want.depends_on, REFERENCE)), want.moment)
+        keys.append(f"part:{connection.alias}:{want.name}:{_digest(want.identity)}:{_digest(version)}")
+    found = cache.get_many(keys)
+    values = []
+    for want, key in zip(wanted, keys, strict=True):
+        value = found.get(key)
+        if value is None and shared_stale:
+            value = single_flight(key, want.build, timeout=PART_SECONDS)
+        elif value is None:
+            value = want.build()
+            cache.set(key, value, timeout=PART_SECONDS)
+        values.append(value)
+    return values
+
+
+def part(name: str, *, identity: tuple, depends_on, moment: tuple, build, shared_stale: bool = False) -> Any:
+    """One part (see `parts`)."""
+    (value,) = parts([Want(name, identity, tuple(depends_on), moment, build)], shared_stale=shared_stale)
     return value
 
 
-def drawn_part(name: str, *, build: Callable[[], Drawn], **kwargs) -> Drawn:
-    """`part()` of a Drawn, cached as plain data (a cached value must read back after a deploy that
-    changed the class)."""
-    value = part(name, build=lambda: dataclasses.astuple(build()), **kwargs)
-    html, ids = value
-    return Drawn(html=html, pathway_ids=tuple(ids))
+def drawn_parts(wanted: list[Want], *, shared_stale: bool = False) -> list[Drawn]:
+    """`parts()` of Drawn values, cached as plain data (a cached value must read back after a deploy
+    that changed the class)."""
+    plain = [dataclasses.replace(want, build=_as_tuple(want.build)) for want in wanted]
+    return [Drawn(html=html, pathway_ids=tuple(ids)) for html, ids in parts(plain, shared_stale=shared_stale)]
+
+
+def _as_tuple(build: Callable[[], Drawn]) -> Callable[[], tuple]:
+    return lambda: dataclasses.astuple(build())
+
+
+def drawn_part(name: str, *, identity: tuple, depends_on, moment: tuple, build, shared_stale: bool = False) -> Drawn:
+    """One Drawn part (see `parts`)."""
+    (value,) = drawn_parts([Want(name, identity, tuple(depends_on), moment, build)], shared_stale=shared_stale)
+    return value
 
 
 def with_csrf(html: str, request) -> SafeString:
