@@ -152,7 +152,8 @@ LOGOUT_REDIRECT_URL = "login"
 # The axes backend only refuses locked-out usernames; ModelBackend checks the password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with each user's permissions kept in the shared cache (accounts/backends.py).
+    "accounts.backends.CachedPermissionsBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOCKOUT_MINUTES", "15")))
