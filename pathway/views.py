@@ -213,6 +213,7 @@ class PathwayDetailView(PermissionRequiredMixin, PathwayMixin, View):
             depends_on=[page_cache.pathway_generation(pathway.pk)],
             moment=(timezone.localtime().strftime("%Y-%m-%d %H:%M"),),
             build=self.render_body,
+            timeout=2 * 60,  # drawn for one minute: never read after the next
         )
         context = {"pathway": pathway, "patient": pathway.patient, "body": page_cache.with_csrf(body, request)}
         return render(request, self.template_name, context)

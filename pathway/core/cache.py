@@ -7,9 +7,9 @@ saving an observation on a patient in recovery leaves the consultant's consent c
 old key was the highest history id of every table: any write anywhere invalidated every page.)
 
 Single flight: when a value is missing, one process takes a short lock (`cache.add`, atomic on Redis
-and in local memory) and recomputes; the others serve the previous value (kept under a second,
-longer-lived key) instead of all recomputing at once. Only when there is no previous value at all
-does a second process compute too.
+and in local memory) and recomputes; the others serve the previous value (kept under a second key,
+if computed in the last five minutes) for the moment it takes, instead of all recomputing at once.
+Only when there is no recent previous value does a second process compute too.
 
 The cache is Django's: Redis (django.core.cache.backends.redis.RedisCache) when REDIS_URL is set,
 so every worker shares it, local memory otherwise (config/settings.py).
@@ -26,7 +26,8 @@ from django.db import connection
 
 GENERATION_PREFIX = "gen:"
 LOCK_SECONDS = 30
-STALE_SECONDS = 24 * 60 * 60
+# How old a previous value may be to be served while someone recomputes the current one.
+STALE_SERVE_SECONDS = 5 * 60
 
 
 def _gen_key(name: str) -> str:
@@ -59,7 +60,9 @@ def bump(names: Iterable[str]) -> None:
 
 def single_flight(key: str, compute: Callable[[], Any], *, timeout: int) -> Any:
     """`compute()` cached under `key`; on a miss one caller recomputes while the others serve the
-    previous value of the same family (`key` up to its last ':'), if any."""
+    previous value of the same family (`key` up to its last ':') if it was computed in the last
+    STALE_SERVE_SECONDS (a hot value just invalidated), else compute it too (a value last computed
+    yesterday is never served)."""
     value = cache.get(key)
     if value is not None:
         return value
@@ -69,11 +72,11 @@ def single_flight(key: str, compute: Callable[[], Any], *, timeout: int) -> Any:
         try:
             value = compute()
             cache.set(key, value, timeout=timeout)
-            cache.set(stale_key, value, timeout=STALE_SECONDS)
+            cache.set(stale_key, (time.time(), value), timeout=STALE_SERVE_SECONDS)
         finally:
             cache.delete(lock_key)
         return value
     stale = cache.get(stale_key)
-    if stale is not None:
-        return stale
+    if stale is not None and time.time() - stale[0] <= STALE_SERVE_SECONDS:
+        return stale[1]
     return compute()

@@ -81,7 +81,7 @@ class Want:
     build: Callable[[], Any]
 
 
-def parts(wanted: list[Want], *, shared_stale: bool = False) -> list[Any]:
+def parts(wanted: list[Want], *, shared_stale: bool = False, timeout: int = PART_SECONDS) -> list[Any]:
     """Several parts in two cache round trips (their generations, then the parts), building only the
     missing ones. With `shared_stale`, a miss is recomputed single flight and concurrent readers get
     the previous value meanwhile (lists); without it each reader that misses builds its own (a
@@ -96,17 +96,17 @@ def parts(wanted: list[Want], *, shared_stale: bool = False) -> list[Any]:
     for want, key in zip(wanted, keys, strict=True):
         value = found.get(key)
         if value is None and shared_stale:
-            value = single_flight(key, want.build, timeout=PART_SECONDS)
+            value = single_flight(key, want.build, timeout=timeout)
         elif value is None:
             value = want.build()
-            cache.set(key, value, timeout=PART_SECONDS)
+            cache.set(key, value, timeout=timeout)
         values.append(value)
     return values
 
 
-def part(name: str, *, identity: tuple, depends_on, moment: tuple, build, shared_stale: bool = False) -> Any:
+def part(name: str, *, identity: tuple, depends_on, moment: tuple, build, **kwargs) -> Any:
     """One part (see `parts`)."""
-    (value,) = parts([Want(name, identity, tuple(depends_on), moment, build)], shared_stale=shared_stale)
+    (value,) = parts([Want(name, identity, tuple(depends_on), moment, build)], **kwargs)
     return value
 
 

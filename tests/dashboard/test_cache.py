@@ -87,6 +87,17 @@ def test_recomputing_is_single_flight(db):
     assert calls == [1, 2]
 
 
+def test_a_previous_value_is_served_only_while_recent(db, monkeypatch):
+    """A value computed long ago (a list nobody opened since yesterday) is not served as the previous
+    value: the caller computes the current one."""
+    now = [1_000_000.0]
+    monkeypatch.setattr(shared.time, "time", lambda: now[0])
+    assert shared.single_flight("t:old:1", lambda: "yesterday", timeout=60) == "yesterday"
+    now[0] += shared.STALE_SERVE_SECONDS + 1
+    cache.add("t:old:2:lock", 1)  # someone else is recomputing generation 2
+    assert shared.single_flight("t:old:2", lambda: "today", timeout=60) == "today"
+
+
 def test_a_generation_bump_touches_only_its_names(db):
     before = shared.generations(["a", "b"])
     shared.bump(["a"])
