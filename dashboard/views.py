@@ -39,9 +39,29 @@ class HomeView(TemplateView):
         context["can_view_dashboard"] = user.has_perm(roles.VIEW_DASHBOARD)
         if not worklists and user.has_perm(roles.VIEW_DASHBOARD):
             # A manager's worklist is the dashboard: the headline figures (from its snapshot), with the way in.
-            figures, snapshot = dashboard_snapshot.latest()
-            context.update(census=figures.census, rtt=figures.rtt, as_of=snapshot.computed_at)
+            context["summary"] = page_cache.with_csrf(
+                page_cache.part(
+                    "service-summary",
+                    identity=(page_cache.permissions_digest(user),),
+                    depends_on=[],
+                    moment=(dashboard_snapshot.stamp(),),
+                    build=lambda: self.render_summary(user),
+                    shared_stale=True,
+                ),
+                self.request,
+            )
         return context
+
+    @staticmethod
+    def render_summary(user) -> str:
+        figures, snapshot = dashboard_snapshot.latest()
+        context = {
+            "census": figures.census,
+            "rtt": figures.rtt,
+            "as_of": snapshot.computed_at,
+            "nav": {"pathways": user.has_perm("pathway.view_pathway")},
+        }
+        return render_to_string("dashboard/includes/service_summary.html", context)
 
 
 class WorklistView(TemplateView):
