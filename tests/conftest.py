@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import PASSWORD, UserFactory
 
@@ -15,6 +16,11 @@ pytest.register_assert_rewrite("tests.pathway.day_helpers")
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests: Hypothesis's default profile (100 examples each) in `make test`; HYPOTHESIS_PROFILE=full
+# for 200 (the form-input properties of tests/form_inputs_strategies.py were written with 200).
+hypothesis_settings.register_profile("full", max_examples=200)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "default")
 
 CHROMIUM = "/usr/bin/chromium"
 ROLES = ("Radiologist", "Consultant", "Nurse", "Manager")
@@ -30,6 +36,32 @@ def _fast_password_hasher():
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(scope="session")
+def _migrations_shared_by_the_workers(tmp_path_factory):
+    """Active while pytest-django creates the test database (tests/sqlite_template.py): under
+    pytest-xdist, in a file of the run's temporary directory (the workers' directories are in it)."""
+    from contextlib import ExitStack
+
+    from tests.sqlite_template import migrations_shared_by_the_workers
+
+    with ExitStack() as stack:
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            template = tmp_path_factory.getbasetemp().parent / "migrated.sqlite3"
+            stack.enter_context(migrations_shared_by_the_workers(template))
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_migrations_shared_by_the_workers, django_db_setup, django_db_blocker):
+    """pytest-django's, with the migrations applied once per run on SQLite (the fixture above), and the
+    reference data completed and committed once (the roles, which a migrated database gets from
+    sync_roles): tests find it in place instead of seeding it again inside each test's transaction."""
+    _migrations_shared_by_the_workers.close()
+    with django_db_blocker.unblock():
+        seed_reference_data()
+    yield
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +97,11 @@ def seed_reference_data() -> None:
 
 @pytest.fixture
 def reference_data(db):
-    seed_reference_data()
+    """Seeded once per session (django_db_setup) and after every flush (_reference_data_present)."""
+    from pathway.models import Rule
+
+    if not Rule.objects.exists():
+        seed_reference_data()
 
 
 @pytest.fixture(autouse=True)
