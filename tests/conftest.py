@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -62,6 +63,26 @@ def django_db_setup(_migrations_shared_by_the_workers, django_db_setup, django_d
     with django_db_blocker.unblock():
         seed_reference_data()
     yield
+    _close_stray_connections()
+
+
+def _close_stray_connections() -> None:
+    """Before the test database is dropped: a dashboard refresh started by a late page
+    (dashboard/snapshot.py, a daemon thread) finishes, and a connection left open by another thread
+    or context (PostgreSQL said now and then "database ... is being accessed by other users") closes."""
+    import gc
+
+    from django.db import connections
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    for thread in threading.enumerate():
+        if thread.name == "dashboard-refresh":
+            thread.join(timeout=60)
+    gc.collect()
+    ours = connections["default"]
+    for wrapper in gc.get_objects():  # type(), not isinstance(): that would evaluate lazy objects
+        if issubclass(type(wrapper), BaseDatabaseWrapper) and wrapper is not ours and wrapper.connection is not None:
+            wrapper.connection.close()
 
 
 @pytest.fixture(autouse=True)
