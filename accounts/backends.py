@@ -36,8 +36,13 @@ def permissions_changed(**kwargs) -> None:
     transaction.on_commit(lambda: cache.set(VERSION_KEY, time.time_ns(), timeout=None))
 
 
+def only_a_sign_in(update_fields) -> bool:
+    """A user saved by signing in (Django saves only `last_login`): nothing shown or allowed changed."""
+    return update_fields is not None and set(update_fields) <= {"last_login"}
+
+
 def _user_saved(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
-    if raw or (update_fields is not None and set(update_fields) <= {"last_login"}):
+    if raw or only_a_sign_in(update_fields):
         return
     permissions_changed()
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from dashboard.selectors import (
     WORKLIST_PAGE_SIZE,
     CountedPaginator,
+    NamedBySpec,
     WorklistSpec,
     list_items,
     list_states,
@@ -30,18 +32,10 @@ HOME_ROWS = 20
 
 
 @dataclass(frozen=True)
-class ShownWorklist:
+class ShownWorklist(NamedBySpec):
     spec: WorklistSpec
     total: int
     rows: page_cache.Drawn
-
-    @property
-    def key(self) -> str:
-        return self.spec.key
-
-    @property
-    def title(self) -> str:
-        return self.spec.title
 
 
 def _draw(spec: WorklistSpec, states, today: datetime.date, page_number: int | None) -> page_cache.Drawn:
@@ -75,7 +69,10 @@ def home_worklists(*, user, counts: dict[str, int], today: datetime.date | None 
 def worklist_page_rows(
     *, user, spec: WorklistSpec, page: object, counts: dict[str, int], today: datetime.date | None = None
 ):
-    """One page of a whole list: the paginator (from the cached count) and the page's rows."""
+    """One page of a whole list, in its order (urgent first): the paginator (from the list's cached
+    count) and the page's rows. A page number out of range or not a number gives the nearest page."""
+    if not spec.visible_to(user):
+        raise PermissionDenied
     today = today or timezone.localdate()
     pathways_for_user(user=user)
     paginator = CountedPaginator(list_states(spec=spec, today=today), WORKLIST_PAGE_SIZE, count=counts[spec.key])

@@ -19,8 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import DateField, F, Func, Q
 from django.urls import reverse
@@ -326,11 +325,10 @@ class WorklistItem:
     flagged: bool
 
 
-@dataclass
-class Worklist:
+class NamedBySpec:
+    """A list shown under its spec's key and title (templates and tests name lists by these)."""
+
     spec: WorklistSpec
-    items: list[WorklistItem]
-    total: int
 
     @property
     def key(self) -> str:
@@ -339,6 +337,13 @@ class Worklist:
     @property
     def title(self) -> str:
         return self.spec.title
+
+
+@dataclass
+class Worklist(NamedBySpec):
+    spec: WorklistSpec
+    items: list[WorklistItem]
+    total: int
 
 
 def item_url(spec: WorklistSpec, pathway: Pathway) -> str:
@@ -420,26 +425,3 @@ class CountedPaginator(Paginator):
 
 
 WORKLIST_PAGE_SIZE = 25
-
-
-def worklist_page(
-    *,
-    user,
-    spec: WorklistSpec,
-    page: object = None,
-    per_page: int = WORKLIST_PAGE_SIZE,
-    today: datetime.date | None = None,
-    counts: dict[str, int] | None = None,
-) -> tuple[Page, list[WorklistItem]]:
-    """One page of a whole worklist, in its order (urgent first), and its items: one query for the
-    rows whatever the page (the count is the list's cached count). A page number out of range or not
-    a number gives the nearest page, as the other lists do."""
-    if not spec.visible_to(user):
-        raise PermissionDenied
-    today = today or timezone.localdate()
-    if counts is None:
-        counts = worklist_counts(user=user, today=today)
-    pathways_for_user(user=user)  # the permission check (every clinician sees every pathway)
-    paginator = CountedPaginator(list_states(spec=spec, today=today), per_page, count=counts[spec.key])
-    page_obj = paginator.get_page(page)
-    return page_obj, list_items(spec, page_obj.object_list, today)

@@ -102,11 +102,14 @@ def stamp() -> float | None:
     computed_at = DashboardSnapshot.objects.filter(key=ALL).values_list("computed_at", flat=True).first()
     if computed_at is None:
         return None
-    if computed_at.timestamp() < time.time() - REFRESH_AFTER_SECONDS and _is_dirty(
-        DashboardSnapshot(key=ALL, computed_at=computed_at)
-    ):
-        _refresh_in_background()
+    _refresh_if_stale(DashboardSnapshot(key=ALL, computed_at=computed_at))
     return computed_at.timestamp()
+
+
+def _refresh_if_stale(snapshot: DashboardSnapshot) -> None:
+    """A snapshot over a minute old that no longer includes every write is refreshed in the background."""
+    if snapshot.computed_at.timestamp() < time.time() - REFRESH_AFTER_SECONDS and _is_dirty(snapshot):
+        _refresh_in_background()
 
 
 def latest() -> tuple[metrics.Dashboard, DashboardSnapshot]:
@@ -117,8 +120,8 @@ def latest() -> tuple[metrics.Dashboard, DashboardSnapshot]:
             snapshot = refresh(force=True)
         except IntegrityError:  # two first openings at once: the other one stored it
             snapshot = DashboardSnapshot.objects.get(key=ALL)
-    elif snapshot.computed_at.timestamp() < time.time() - REFRESH_AFTER_SECONDS and _is_dirty(snapshot):
-        _refresh_in_background()
+    else:
+        _refresh_if_stale(snapshot)
     try:
         figures = pickle.loads(snapshot.figures)  # noqa: S301 - our own row, written by refresh()
     except (AttributeError, TypeError, ValueError, pickle.UnpicklingError):

@@ -31,6 +31,7 @@ from django.db.models.signals import post_save
 from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.backends import only_a_sign_in
 from pathway.core.cache import bump, generations, single_flight
 
 PATHWAY_LIST = "pathways"
@@ -158,7 +159,7 @@ def _patient_saved(sender, instance, raw=False, **kwargs) -> None:
 
 
 def _reference_saved(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
-    if raw or (update_fields is not None and set(update_fields) <= {"last_login"}):
+    if raw or only_a_sign_in(update_fields):
         return
     _bump_on_commit({REFERENCE})
 
